@@ -1,0 +1,116 @@
+/**
+ * The x86 translator loop (QEMU translator_loop with the x86 hooks folded in): decode
+ * instructions from a virtual PC and let their semantics emit IR, until an instruction ends
+ * the block, the next instruction would start on another page, or the size cap is reached.
+ * Code bytes are read through the softmmu with execute permission; the physical pages read
+ * are recorded for self-modifying-code invalidation.
+ */
+
+import type { Logger } from "../common/log.js";
+import { IrBuilder } from "../jit/ir/builder.js";
+import { TbExit, type IrUnit } from "../jit/ir/types.js";
+import type { CodeMode, DecodedInsn, DecodeResult, CodeReader } from "./decode/insn.js";
+import type { Mnemonic } from "./decode/mnemonics.js";
+import { Access } from "./mmu.js";
+import { HFlag } from "./state-layout.js";
+import type { SoftMmu } from "./softmmu.js";
+import { Vec } from "./softmmu.js";
+import { endBlock, type X86Ctx } from "./semantics/context.js";
+
+export type SemanticsFn = (ctx: X86Ctx) => void;
+export type SemanticsTable = Partial<Record<Mnemonic, SemanticsFn>>;
+export type DecodeFn = (reader: CodeReader, pc: number, mode: CodeMode) => DecodeResult;
+
+/** The most instructions in one block. */
+export const MAX_TB_INSNS = 128;
+
+export interface TranslatedBlock {
+  unit: IrUnit;
+  physPc: number;
+  physPages: number[];
+  guestBytes: number;
+  insns: number;
+}
+
+export const codeMode = (hflags: number): CodeMode => (hflags & HFlag.CS64 ? 64 : hflags & HFlag.CS32 ? 32 : 16);
+
+/** Reads code bytes page by page through the softmmu, remembering the physical pages. */
+class PageCodeReader implements CodeReader {
+  pages: number[] = [];
+  faultAddr = 0;
+  private _pageVa = NaN;
+  private _pageGpa = 0;
+  constructor(private readonly _mmu: SoftMmu, private readonly _mmuIdx: number) {}
+
+  readByte(gva: number): number {
+    const pageVa = gva - (((gva % 4096) + 4096) % 4096);
+    if (pageVa !== this._pageVa) {
+      const gpa = this._mmu.translate(pageVa, Access.EXEC, this._mmuIdx);
+      if (gpa < 0) {
+        this.faultAddr = gva;
+        return -1;
+      }
+      this._pageVa = pageVa;
+      this._pageGpa = gpa;
+      const page = Math.floor(gpa / 4096);
+      if (!this.pages.includes(page)) this.pages.push(page);
+    }
+    return this._mmu.readPhysByte(this._pageGpa + (gva - pageVa));
+  }
+}
+
+export class X86Translator {
+  private _seq = 0;
+  constructor(
+    private readonly _mmu: SoftMmu,
+    private readonly _decode: DecodeFn,
+    private readonly _semantics: SemanticsTable,
+    private readonly _log: Logger,
+  ) {}
+
+  /**
+   * Translate the block at `pc`. Returns undefined when the FIRST instruction cannot be fetched
+   * or decoded: the exception is then pending in CPU state and no block exists.
+   */
+  translate(pc: number, hflags: number): TranslatedBlock | undefined {
+    const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
+    const reader = new PageCodeReader(this._mmu, mmuIdx);
+    const mode = codeMode(hflags);
+    const b = new IrBuilder(`tb${this._seq++}`);
+    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false };
+    const startPage = Math.floor(pc / 4096);
+    let cur = pc, insns = 0, physPc = -1;
+    while (!ctx.ended) {
+      const r = this._decode(reader, cur, mode);
+      if ("fault" in r) {
+        if (insns > 0) break; // end the block before it; the fault is raised when it runs first
+        if (r.fault === "PF") this._mmu.translate(reader.faultAddr, Access.EXEC, mmuIdx); // re-raise with the walk's error code
+        else if (r.fault === "GP") this._mmu.raise(Vec.GP, 0);
+        else this._unimplemented(ctx, r.pc, r.reason, true);
+        if (r.fault !== "UD") return undefined;
+        break;
+      }
+      if (insns > 0 && Math.floor((cur + r.len - 1) / 4096) !== startPage) break; // would straddle: next block
+      if (insns === 0) physPc = reader.pages[0]! * 4096 + (((pc % 4096) + 4096) % 4096);
+      ctx.insn = r;
+      b.insnStart(r.pc, r.len);
+      const fn = this._semantics[r.mnemonic];
+      if (fn) fn(ctx);
+      else this._unimplemented(ctx, r.pc, `${r.mnemonic} not implemented`, false);
+      insns++;
+      cur = r.pc + r.len;
+      if (insns >= MAX_TB_INSNS || Math.floor(cur / 4096) !== startPage) break;
+    }
+    if (!ctx.ended) endBlock(ctx, cur, TbExit.NEXT);
+    if (physPc < 0) physPc = (reader.pages[0] ?? 0) * 4096;
+    return { unit: b.finish(), physPc, physPages: reader.pages, guestBytes: cur - pc, insns: Math.max(insns, 1) };
+  }
+
+  /** An undefined or unimplemented encoding: #UD in the guest, logged once per reason. */
+  private _unimplemented(ctx: X86Ctx, pc: number, reason: string, atStart: boolean): void {
+    this._log.unimp(`#UD: ${reason}`, reason);
+    if (atStart) ctx.b.insnStart(pc, 1);
+    ctx.b.raise(Vec.UD);
+    ctx.ended = true;
+  }
+}

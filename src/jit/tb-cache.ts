@@ -1,0 +1,145 @@
+/**
+ * Translation-block bookkeeping (QEMU tb-maint.c's role): TBs by virtual PC, by physical page
+ * (for self-modifying-code invalidation), and the jump cache in Wasm memory that the
+ * dispatcher reads (virtual PC + hflags -> table slot).
+ */
+
+import { WasmLayout } from "../memory/wasm-layout.js";
+
+export interface Tb {
+  /** Canonical virtual PC of the first instruction. */
+  readonly pc: number;
+  /** hflags the block was translated under (part of the key). */
+  readonly hflags: number;
+  /** CS base (legacy modes; part of the key). */
+  readonly csBase: number;
+  /** Physical pages the block's bytes occupy (one, or two for a straddling instruction). */
+  readonly physPages: readonly number[];
+  readonly physPc: number;
+  readonly guestBytes: number;
+  readonly insns: number;
+  slot: number;
+  /** How many times the dispatcher missed into this TB (a filled jump-cache entry does not count). */
+  lookups: number;
+}
+
+export interface TbStats {
+  translated: number;
+  invalidated: number;
+  jumpCacheFills: number;
+  lookupsHit: number;
+}
+
+const TWO32 = 4294967296;
+
+export class TbCache {
+  readonly stats: TbStats = { translated: 0, invalidated: 0, jumpCacheFills: 0, lookupsHit: 0 };
+  private readonly _byPc = new Map<number, Tb[]>();
+  private readonly _byPage = new Map<number, Set<Tb>>();
+  private readonly _jc: Int32Array;
+
+  constructor(buffer: ArrayBuffer, private readonly _freeSlot: (slot: number) => void) {
+    this._jc = new Int32Array(buffer, WasmLayout.JMP_CACHE_BASE, (WasmLayout.JMP_CACHE_ENTRIES * WasmLayout.JMP_CACHE_ENTRY_BYTES) / 4);
+    this.flushJumpCache();
+  }
+
+  /** The dispatcher's hash of a virtual PC (must match backend.ts _addDispatcher). */
+  static jcIndex(pc: number): number {
+    const hi = Math.floor(pc / TWO32);
+    const lo = (pc - hi * TWO32) | 0;
+    return (lo ^ (lo >>> 12)) & (WasmLayout.JMP_CACHE_ENTRIES - 1);
+  }
+
+  find(pc: number, physPc: number, hflags: number, csBase: number): Tb | undefined {
+    const list = this._byPc.get(pc);
+    if (!list) return undefined;
+    for (const tb of list) {
+      if (tb.physPc === physPc && tb.hflags === hflags && tb.csBase === csBase) {
+        this.stats.lookupsHit++;
+        return tb;
+      }
+    }
+    return undefined;
+  }
+
+  insert(tb: Tb): void {
+    let list = this._byPc.get(tb.pc);
+    if (!list) this._byPc.set(tb.pc, (list = []));
+    list.push(tb);
+    for (const p of tb.physPages) {
+      let set = this._byPage.get(p);
+      if (!set) this._byPage.set(p, (set = new Set()));
+      set.add(tb);
+    }
+    this.stats.translated++;
+  }
+
+  /** Point the jump-cache entry for the TB's PC at it. */
+  fillJumpCache(tb: Tb): void {
+    const e = TbCache.jcIndex(tb.pc) * 4;
+    const hi = Math.floor(tb.pc / TWO32);
+    this._jc[e] = (tb.pc - hi * TWO32) | 0;
+    this._jc[e + 1] = hi | 0;
+    this._jc[e + 2] = tb.hflags;
+    this._jc[e + 3] = tb.slot;
+    this.stats.jumpCacheFills++;
+  }
+
+  /** Empty the jump cache (an hflags value of -1 never matches). */
+  flushJumpCache(): void {
+    for (let e = 0; e < this._jc.length; e += 4) {
+      this._jc[e + 2] = -1;
+      this._jc[e + 3] = 0;
+    }
+  }
+
+  hasCode(physPage: number): boolean {
+    const s = this._byPage.get(physPage);
+    return s !== undefined && s.size > 0;
+  }
+
+  /** Invalidate every TB on a physical page; returns how many died. */
+  invalidatePage(physPage: number): number {
+    const set = this._byPage.get(physPage);
+    if (!set) return 0;
+    this._byPage.delete(physPage);
+    let n = 0;
+    for (const tb of set) {
+      this._remove(tb, physPage);
+      n++;
+    }
+    this.stats.invalidated += n;
+    return n;
+  }
+
+  /** Drop everything (tb_flush). */
+  flushAll(): void {
+    for (const list of this._byPc.values()) for (const tb of list) this._freeSlot(tb.slot);
+    this._byPc.clear();
+    this._byPage.clear();
+    this.flushJumpCache();
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const l of this._byPc.values()) n += l.length;
+    return n;
+  }
+
+  private _remove(tb: Tb, exceptPage: number): void {
+    const list = this._byPc.get(tb.pc);
+    if (list) {
+      const i = list.indexOf(tb);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this._byPc.delete(tb.pc);
+    }
+    for (const p of tb.physPages) if (p !== exceptPage) this._byPage.get(p)?.delete(tb);
+    const e = TbCache.jcIndex(tb.pc) * 4;
+    if (this._jc[e + 3] === tb.slot) {
+      this._jc[e + 2] = -1;
+      this._jc[e + 3] = 0;
+    }
+    this._freeSlot(tb.slot);
+    tb.slot = 0;
+  }
+}
