@@ -27,6 +27,12 @@ export interface RegionOps {
   valid?: AccessSizes;
   /** Access sizes the implementation handles; the core splits or merges to fit. */
   impl?: AccessSizes;
+  /**
+   * Optional 8-byte access as (lo, hi) halves, used only when both valid.max and impl.max
+   * are 8; otherwise the core splits an 8-byte access into two 4-byte ones (lo first).
+   */
+  read64?(offset: number): U64;
+  write64?(offset: number, lo: number, hi: number): void;
 }
 
 /** A 64-bit value as two unsigned 32-bit halves (no BigInt on any path). */
