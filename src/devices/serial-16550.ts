@@ -28,17 +28,15 @@ import type { Timer, VirtualClock } from "./clock.js";
 import { Device } from "./device.js";
 import type { IrqLine } from "./irq.js";
 
-export const enum Uart {
-  IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08,
-  IIR_NO_INT = 0x01, IIR_MSI = 0x00, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_RLSI = 0x06, IIR_CTI = 0x0c, IIR_FIFO = 0xc0,
-  FCR_ENABLE = 0x01, FCR_CLEAR_RX = 0x02, FCR_CLEAR_TX = 0x04,
-  LCR_DLAB = 0x80,
-  MCR_DTR = 0x01, MCR_RTS = 0x02, MCR_OUT1 = 0x04, MCR_OUT2 = 0x08, MCR_LOOP = 0x10,
-  LSR_DR = 0x01, LSR_OE = 0x02, LSR_PE = 0x04, LSR_FE = 0x08, LSR_BI = 0x10, LSR_THRE = 0x20, LSR_TEMT = 0x40,
-  LSR_INT_ANY = 0x1e,
-  MSR_DCTS = 0x01, MSR_DDSR = 0x02, MSR_TERI = 0x04, MSR_DDCD = 0x08, MSR_ANY_DELTA = 0x0f,
-  MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80,
-}
+/** Register bits (PC16550D data sheet; Linux include/uapi/linux/serial_reg.h names). */
+export const enum Ier { RDI = 0x01, THRI = 0x02, RLSI = 0x04, MSI = 0x08 }
+export const enum Iir { NO_INT = 0x01, MSI = 0x00, THRI = 0x02, RDI = 0x04, RLSI = 0x06, CTI = 0x0c, FIFO = 0xc0 }
+export const enum Fcr { ENABLE = 0x01, CLEAR_RX = 0x02, CLEAR_TX = 0x04 }
+export const enum Lcr { DLAB = 0x80 }
+export const enum Mcr { DTR = 0x01, RTS = 0x02, OUT1 = 0x04, OUT2 = 0x08, LOOP = 0x10 }
+export const enum Lsr { DR = 0x01, OE = 0x02, PE = 0x04, FE = 0x08, BI = 0x10, THRE = 0x20, TEMT = 0x40, INT_ANY = 0x1e }
+export const enum Msr { DCTS = 0x01, DDSR = 0x02, TERI = 0x04, DDCD = 0x08, CTS = 0x10, DSR = 0x20, RI = 0x40, DCD = 0x80 }
+const MSR_ANY_DELTA = 0x0f;
 
 const FIFO_SIZE = 16;
 const TRIGGER_LEVELS = [1, 4, 8, 14] as const;
@@ -92,8 +90,8 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
 
   private static _powerOn(): Serial16550State {
     return {
-      rbr: 0, ier: 0, iir: Uart.IIR_NO_INT, fcr: 0, lcr: 0, mcr: Uart.MCR_OUT2,
-      lsr: Uart.LSR_THRE | Uart.LSR_TEMT, msr: Uart.MSR_DCD | Uart.MSR_DSR | Uart.MSR_CTS, scr: 0, divider: 12,
+      rbr: 0, ier: 0, iir: Iir.NO_INT, fcr: 0, lcr: 0, mcr: Mcr.OUT2,
+      lsr: Lsr.THRE | Lsr.TEMT, msr: Msr.DCD | Msr.DSR | Msr.CTS, scr: 0, divider: 12,
       rxFifo: [], pendingInput: [], thrIpending: false, timeoutIpending: false, timeoutDeadlineNs: -1,
     };
   }
@@ -107,7 +105,7 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
   }
 
   override describe(): Record<string, string | number | boolean> {
-    return { divider: this._s.divider, fifo: (this._s.fcr & Uart.FCR_ENABLE) !== 0 };
+    return { divider: this._s.divider, fifo: (this._s.fcr & Fcr.ENABLE) !== 0 };
   }
 
   /** Host input: queued, then moved into the RX FIFO as room appears. */
@@ -128,14 +126,14 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
     const s = this._s;
     switch (offset & 7) {
       case 0:
-        if (s.lcr & Uart.LCR_DLAB) return s.divider & 0xff;
+        if (s.lcr & Lcr.DLAB) return s.divider & 0xff;
         return this._readRbr();
       case 1:
-        if (s.lcr & Uart.LCR_DLAB) return (s.divider >> 8) & 0xff;
+        if (s.lcr & Lcr.DLAB) return (s.divider >> 8) & 0xff;
         return s.ier;
       case 2: {
         const v = s.iir;
-        if ((v & 0x0f) === Uart.IIR_THRI) {
+        if ((v & 0x0f) === Iir.THRI) {
           s.thrIpending = false;
           this._updateIrq();
         }
@@ -145,18 +143,18 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
       case 4: return s.mcr;
       case 5: {
         const v = s.lsr;
-        if (s.lsr & (Uart.LSR_BI | Uart.LSR_OE)) {
-          s.lsr &= ~(Uart.LSR_BI | Uart.LSR_OE);
+        if (s.lsr & (Lsr.BI | Lsr.OE)) {
+          s.lsr &= ~(Lsr.BI | Lsr.OE);
           this._updateIrq();
         }
         return v;
       }
       case 6: {
-        if (s.mcr & Uart.MCR_LOOP) {
-          return ((s.mcr & 0x0c) << 4) | ((s.mcr & Uart.MCR_RTS) << 3) | ((s.mcr & Uart.MCR_DTR) << 5);
+        if (s.mcr & Mcr.LOOP) {
+          return ((s.mcr & 0x0c) << 4) | ((s.mcr & Mcr.RTS) << 3) | ((s.mcr & Mcr.DTR) << 5);
         }
         const v = s.msr;
-        if (s.msr & Uart.MSR_ANY_DELTA) {
+        if (s.msr & MSR_ANY_DELTA) {
           s.msr &= 0xf0;
           this._updateIrq();
         }
@@ -171,11 +169,11 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
     const v = value & 0xff;
     switch (offset & 7) {
       case 0:
-        if (s.lcr & Uart.LCR_DLAB) s.divider = (s.divider & 0xff00) | v;
+        if (s.lcr & Lcr.DLAB) s.divider = (s.divider & 0xff00) | v;
         else this._writeThr(v);
         return;
       case 1:
-        if (s.lcr & Uart.LCR_DLAB) s.divider = (s.divider & 0xff) | (v << 8);
+        if (s.lcr & Lcr.DLAB) s.divider = (s.divider & 0xff) | (v << 8);
         else this._writeIer(v);
         return;
       case 2: this._writeFcr(v); return;
@@ -191,12 +189,12 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
   private _readRbr(): number {
     const s = this._s;
     let v: number;
-    if (s.fcr & Uart.FCR_ENABLE) {
+    if (s.fcr & Fcr.ENABLE) {
       v = s.rxFifo.shift() ?? 0;
-      if (s.rxFifo.length === 0) s.lsr &= ~(Uart.LSR_DR | Uart.LSR_BI);
+      if (s.rxFifo.length === 0) s.lsr &= ~(Lsr.DR | Lsr.BI);
     } else {
       v = s.rbr;
-      s.lsr &= ~(Uart.LSR_DR | Uart.LSR_BI);
+      s.lsr &= ~(Lsr.DR | Lsr.BI);
     }
     s.timeoutIpending = false;
     this._fillRx();
@@ -208,10 +206,10 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
   private _writeThr(v: number): void {
     const s = this._s;
     s.thrIpending = false;
-    s.lsr &= ~(Uart.LSR_THRE | Uart.LSR_TEMT);
-    if (s.mcr & Uart.MCR_LOOP) this._rxByte(v);
+    s.lsr &= ~(Lsr.THRE | Lsr.TEMT);
+    if (s.mcr & Mcr.LOOP) this._rxByte(v);
     else this._backend.write(Uint8Array.of(v));
-    s.lsr |= Uart.LSR_THRE | Uart.LSR_TEMT;
+    s.lsr |= Lsr.THRE | Lsr.TEMT;
     s.thrIpending = true;
     this._updateIrq();
   }
@@ -220,58 +218,58 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
     const s = this._s;
     const changed = (s.ier ^ v) & 0x0f;
     s.ier = v & 0x0f;
-    if (changed & Uart.IER_THRI) s.thrIpending = (s.ier & Uart.IER_THRI) !== 0 && (s.lsr & Uart.LSR_THRE) !== 0;
+    if (changed & Ier.THRI) s.thrIpending = (s.ier & Ier.THRI) !== 0 && (s.lsr & Lsr.THRE) !== 0;
     this._updateIrq();
   }
 
   private _writeFcr(v: number): void {
     const s = this._s;
-    if ((v ^ s.fcr) & Uart.FCR_ENABLE) v |= Uart.FCR_CLEAR_RX | Uart.FCR_CLEAR_TX;
-    if (v & Uart.FCR_CLEAR_RX) {
+    if ((v ^ s.fcr) & Fcr.ENABLE) v |= Fcr.CLEAR_RX | Fcr.CLEAR_TX;
+    if (v & Fcr.CLEAR_RX) {
       s.rxFifo = [];
-      s.lsr &= ~(Uart.LSR_DR | Uart.LSR_BI);
+      s.lsr &= ~(Lsr.DR | Lsr.BI);
       s.timeoutIpending = false;
       this._timer?.cancel();
     }
-    if (v & Uart.FCR_CLEAR_TX) {
-      s.lsr |= Uart.LSR_THRE | Uart.LSR_TEMT;
+    if (v & Fcr.CLEAR_TX) {
+      s.lsr |= Lsr.THRE | Lsr.TEMT;
       s.thrIpending = true;
     }
     s.fcr = v & 0xc9;
-    s.iir = (s.iir & 0x0f) | (s.fcr & Uart.FCR_ENABLE ? Uart.IIR_FIFO : 0);
+    s.iir = (s.iir & 0x0f) | (s.fcr & Fcr.ENABLE ? Iir.FIFO : 0);
     this._fillRx();
     this._updateIrq();
   }
 
   private _writeMcr(v: number): void {
     const s = this._s;
-    const wasLoop = (s.mcr & Uart.MCR_LOOP) !== 0;
+    const wasLoop = (s.mcr & Mcr.LOOP) !== 0;
     s.mcr = v & 0x1f;
-    if (wasLoop && !(s.mcr & Uart.MCR_LOOP)) this._fillRx();
+    if (wasLoop && !(s.mcr & Mcr.LOOP)) this._fillRx();
     this._updateIrq();
   }
 
   /** One received byte into the FIFO/RBR; overrun if there is no room. */
   private _rxByte(b: number): void {
     const s = this._s;
-    if (s.fcr & Uart.FCR_ENABLE) {
-      if (s.rxFifo.length >= FIFO_SIZE) s.lsr |= Uart.LSR_OE;
+    if (s.fcr & Fcr.ENABLE) {
+      if (s.rxFifo.length >= FIFO_SIZE) s.lsr |= Lsr.OE;
       else s.rxFifo.push(b);
       this._armTimeout();
     } else {
-      if (s.lsr & Uart.LSR_DR) s.lsr |= Uart.LSR_OE;
+      if (s.lsr & Lsr.DR) s.lsr |= Lsr.OE;
       s.rbr = b;
     }
-    s.lsr |= Uart.LSR_DR;
+    s.lsr |= Lsr.DR;
   }
 
   /** Move queued host input into the receiver while there is room (not in loopback). */
   private _fillRx(): void {
     const s = this._s;
-    if (s.mcr & Uart.MCR_LOOP) return;
-    const fifo = (s.fcr & Uart.FCR_ENABLE) !== 0;
+    if (s.mcr & Mcr.LOOP) return;
+    const fifo = (s.fcr & Fcr.ENABLE) !== 0;
     let n = 0;
-    while (n < s.pendingInput.length && (fifo ? s.rxFifo.length < FIFO_SIZE : !(s.lsr & Uart.LSR_DR))) {
+    while (n < s.pendingInput.length && (fifo ? s.rxFifo.length < FIFO_SIZE : !(s.lsr & Lsr.DR))) {
       this._rxByte(s.pendingInput[n]!);
       n++;
     }
@@ -293,7 +291,7 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
   private _onTimeout(): void {
     const s = this._s;
     s.timeoutDeadlineNs = -1;
-    if (s.fcr & Uart.FCR_ENABLE && s.rxFifo.length > 0) {
+    if (s.fcr & Fcr.ENABLE && s.rxFifo.length > 0) {
       s.timeoutIpending = true;
       this._updateIrq();
     }
@@ -301,15 +299,15 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
 
   private _updateIrq(): void {
     const s = this._s;
-    let id: number = Uart.IIR_NO_INT;
-    const fifo = (s.fcr & Uart.FCR_ENABLE) !== 0;
-    if (s.ier & Uart.IER_RLSI && s.lsr & Uart.LSR_INT_ANY) id = Uart.IIR_RLSI;
-    else if (s.ier & Uart.IER_RDI && s.timeoutIpending && s.lsr & Uart.LSR_DR) id = Uart.IIR_CTI;
-    else if (s.ier & Uart.IER_RDI && s.lsr & Uart.LSR_DR && (!fifo || s.rxFifo.length >= TRIGGER_LEVELS[(s.fcr >> 6) & 3]!)) id = Uart.IIR_RDI;
-    else if (s.ier & Uart.IER_THRI && s.thrIpending) id = Uart.IIR_THRI;
-    else if (s.ier & Uart.IER_MSI && s.msr & Uart.MSR_ANY_DELTA) id = Uart.IIR_MSI;
-    s.iir = id | (fifo ? Uart.IIR_FIFO : 0);
-    const level = id === Uart.IIR_NO_INT ? 0 : 1;
+    let id: number = Iir.NO_INT;
+    const fifo = (s.fcr & Fcr.ENABLE) !== 0;
+    if (s.ier & Ier.RLSI && s.lsr & Lsr.INT_ANY) id = Iir.RLSI;
+    else if (s.ier & Ier.RDI && s.timeoutIpending && s.lsr & Lsr.DR) id = Iir.CTI;
+    else if (s.ier & Ier.RDI && s.lsr & Lsr.DR && (!fifo || s.rxFifo.length >= TRIGGER_LEVELS[(s.fcr >> 6) & 3]!)) id = Iir.RDI;
+    else if (s.ier & Ier.THRI && s.thrIpending) id = Iir.THRI;
+    else if (s.ier & Ier.MSI && s.msr & MSR_ANY_DELTA) id = Iir.MSI;
+    s.iir = id | (fifo ? Iir.FIFO : 0);
+    const level = id === Iir.NO_INT ? 0 : 1;
     if (level !== this._irqLevel) {
       this._irqLevel = level;
       this._irq.set(level);
