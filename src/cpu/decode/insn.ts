@@ -14,7 +14,12 @@ import type { Mnemonic } from "./mnemonics.js";
 /** The CPU's code mode for decoding: 16/32-bit code segments, or 64-bit (long mode, CS.L=1). */
 export type CodeMode = 16 | 32 | 64;
 
-export type OpSize = 1 | 2 | 4 | 8 | 10 | 16;
+/**
+ * Operand sizes in bytes. 0: a memory operand whose size is not one access (LEA, LGDT/SGDT,
+ * FXSAVE/XSAVE areas, x87 environments, INVLPG); the semantics know the layout. 6: a far
+ * pointer m16:32 (Mp: offset then selector, so 4, 6 or 10 bytes); 10: m80 or m16:64.
+ */
+export type OpSize = 0 | 1 | 2 | 4 | 6 | 8 | 10 | 16;
 
 /** Segment register numbers as encoded in ModRM.reg for MOV Sreg (SDM vol 2 3.1.1.3). */
 export const enum Seg { ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5 }
@@ -47,15 +52,23 @@ export type Operand =
    * width the effective address is truncated to.
    */
   | { kind: "mem"; size: OpSize; seg: Seg; base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; addrSize: 2 | 4 | 8 }
-  /** An immediate, sign- or zero-extended by the decoder per the SDM to `size` bytes; hi = bits 32..63. */
+  /**
+   * An immediate, sign- or zero-extended by the decoder per the SDM to `size` bytes; lo = bits
+   * 0..31, hi = bits 32..63, both unsigned. String ops' X/Y operands and moffs are "mem" operands.
+   */
   | { kind: "imm"; size: 1 | 2 | 4 | 8; lo: number; hi: number }
-  /** A relative branch target already resolved to an absolute canonical address (and truncated to the operand size). */
+  /**
+   * A relative branch target already resolved to the new instruction pointer: RIP/EIP/IP, i.e.
+   * the offset in CS (equal to the linear address when the CS base is 0, always in 64-bit
+   * mode), truncated to the operand size (a 16-bit Jcc wraps within 64 KiB). Canonical.
+   */
   | { kind: "rel"; target: number }
   /** A far pointer (ptr16:16/32 immediate): selector and offset. */
   | { kind: "far"; selector: number; offset: number }
   | { kind: "sreg"; reg: Seg }
   | { kind: "creg"; reg: number }
   | { kind: "dreg"; reg: number }
+  /** An XMM register; `size` is the part the instruction uses (4 for ss, 8 for sd/q, 16 for x/ps/pd). */
   | { kind: "xmm"; reg: number; size: OpSize }
   | { kind: "mmx"; reg: number }
   | { kind: "st"; reg: number };
@@ -84,6 +97,8 @@ export interface DecodedInsn {
   /** Segment for string instructions' source (DS or override) and for memory operands. */
   seg: Seg;
   operands: Operand[];
+  /** The translator should end the block after this instruction (control transfer, or a mode/state change). */
+  endsBlock?: boolean;
 }
 
 /** Why decoding did not produce an instruction; the CPU turns these into guest exceptions. */
