@@ -1,0 +1,264 @@
+/**
+ * Cpu: one x86-64 processor. Owns the architected state (in the shared Wasm memory), the
+ * softmmu, the translation-block cache and the Wasm backend, and runs the execution loop:
+ * dispatch translated code in Wasm until it needs TypeScript (a block is missing, an exception
+ * or interrupt is due, the budget ran out, HLT), handle that, and go on.
+ */
+
+import { Disposable } from "../common/lifecycle.js";
+import type { Logger } from "../common/log.js";
+import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
+import { TbExit } from "../jit/ir/types.js";
+import { TbCache } from "../jit/tb-cache.js";
+import { WasmBackend } from "../jit/wasm/backend.js";
+import { TlbFlag } from "../memory/wasm-layout.js";
+import type { CpuBus } from "./bus.js";
+import { CpuState, SegAttr } from "./cpu-state.js";
+import type { DecodeFn, SemanticsTable } from "./translate.js";
+import { X86Translator } from "./translate.js";
+import { Eflag } from "./flags.js";
+import { findCpuHelper } from "./helper.js";
+import { deliver, IntKind } from "./interrupts.js";
+import { runtimeFunctions } from "./runtime-fns.js";
+import { SoftMmu } from "./softmmu.js";
+import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
+
+export interface CpuOptions {
+  memory: WebAssembly.Memory;
+  bus: CpuBus;
+  log: Logger;
+  decode: DecodeFn;
+  semantics: SemanticsTable;
+  /** Host monotonic time in ms, for compile-time statistics only. */
+  now?: () => number;
+}
+
+export type StopReason = "budget" | "halt" | "reset" | "stopped";
+
+export interface CpuStats {
+  insnsRetired: number;
+  exceptions: number;
+  interrupts: number;
+  dispatches: number;
+}
+
+export class Cpu extends Disposable implements CpuInterruptSink {
+  readonly state: CpuState;
+  readonly softmmu: SoftMmu;
+  readonly tbs: TbCache;
+  readonly backend: WasmBackend;
+  readonly log: Logger;
+  readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
+  private readonly _translator: X86Translator;
+  private readonly _bus: CpuBus;
+  private readonly _computeEflags: () => number;
+  private _irqPending = false;
+  private _resetRequested = false;
+
+  constructor(opts: CpuOptions) {
+    super();
+    const { memory } = opts;
+    this.log = opts.log;
+    this._bus = opts.bus;
+    this.state = new CpuState(memory.buffer);
+    this.softmmu = new SoftMmu(memory, this.state, opts.bus.mem);
+    const table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
+    this.backend = new WasmBackend({
+      memory, table,
+      ldSlow: (a, b, c) => this.softmmu.ldSlow(a, b, c),
+      stSlow: (a, b, c, d, e) => this.softmmu.stSlow(a, b, c, d, e),
+      resolveHelper: (name) => {
+        const h = findCpuHelper(name);
+        if (!h) throw new Error(`unknown helper ${name}`);
+        const impl = h.impl;
+        return (...args: number[]) => impl(this, ...args);
+      },
+    }, opts.now);
+    this.backend.buildRuntime(runtimeFunctions());
+    this._computeEflags = this.backend.runtimeFunction("compute_eflags") as () => number;
+    this.tbs = new TbCache(memory.buffer, (slot) => { if (slot) this.backend.freeSlot(slot); });
+    this.softmmu.onCodeWrite = (page) => {
+      const n = this.tbs.invalidatePage(page);
+      this.softmmu.codePages.delete(page);
+      return n > 0;
+    };
+    this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
+    this.reset();
+  }
+
+  /** The I/O port space (for IN/OUT helpers). */
+  get io(): CpuBus["io"] { return this._bus.io; }
+
+  /** Full EFLAGS with the lazy arithmetic flags evaluated. */
+  get eflags(): number {
+    return (this.state.eflagsRest & ~Eflag.ARITH) | this._computeEflags() | Eflag.FIXED1;
+  }
+
+  /** Power-on state (SDM vol 3 table 9-1): real mode at F000:FFF0, CS base FFFF0000. */
+  reset(): void {
+    const s = this.state;
+    s.i32.fill(0);
+    const data = SegAttr.P | SegAttr.S | 2; // present, writable data, accessed later
+    for (const seg of [SegIndex.ES, SegIndex.SS, SegIndex.DS, SegIndex.FS, SegIndex.GS])
+      s.setSeg(seg, { selector: 0, base: 0, limit: 0xffff, attr: data });
+    s.setSeg(SegIndex.CS, { selector: 0xf000, base: 0xffff0000, limit: 0xffff, attr: SegAttr.P | SegAttr.S | 0xb });
+    s.setSeg(SegIndex.LDTR, { selector: 0, base: 0, limit: 0xffff, attr: SegAttr.P | 2 });
+    s.setSeg(SegIndex.TR, { selector: 0, base: 0, limit: 0xffff, attr: SegAttr.P | 0xb });
+    s.set32(StateOff.GDTR + 8, 0xffff);
+    s.set32(StateOff.IDTR + 8, 0xffff);
+    s.rip = 0xfff0;
+    s.setEflags(Eflag.FIXED1);
+    s.set64(StateOff.CR0, 0x60000010, 0);
+    s.setReg(2, 0x600); // EDX: family/model/stepping at reset
+    s.setRun(RunWord.EXC_VECTOR, -1);
+    this._irqPending = false;
+    this._resetRequested = false;
+    this.modeChanged();
+    this.flushTlb();
+  }
+
+  /** After any change to mode bits, CPL, CS/SS or segment bases: recompute hflags. */
+  modeChanged(): void {
+    this.state.updateHflags();
+    // The jump cache is keyed by RIP and hflags only: a new CS base (legacy modes) must not
+    // reach blocks translated under the old one.
+    const csBase = this.state.seg(SegIndex.CS).base;
+    if (csBase !== this._lastCsBase) {
+      this._lastCsBase = csBase;
+      this.tbs?.flushJumpCache();
+    }
+  }
+  private _lastCsBase = 0;
+
+  flushTlb(): void {
+    this.softmmu.tlb.flushAll();
+  }
+
+  setCr2FromPending(): void {
+    const s = this.state;
+    s.set64(StateOff.CR2, s.run(RunWord.EXC_ADDR_LO), s.run(RunWord.EXC_ADDR_HI));
+  }
+
+  tripleFault(): void {
+    this.log.log("cpu", "triple fault: resetting");
+    this._resetRequested = true;
+    this._bus.requestReset("triple fault");
+  }
+
+  // ---- CpuInterruptSink (driven by the local APIC / PIC)
+  setInterruptPending(pending: boolean): void {
+    this._irqPending = pending;
+    if (pending) this.state.setRun(RunWord.EXIT_REQUEST, 1);
+  }
+  nmi(): void { this.log.unimp("NMI delivery"); }
+  init(): void { this.reset(); }
+  sipi(_vector: number): void { this.log.unimp("SIPI on the boot CPU"); }
+
+  /** Ask the run loop to return to the caller at the next block boundary. */
+  requestExit(): void {
+    this.state.setRun(RunWord.EXIT_REQUEST, 1);
+  }
+
+  /** Make run() return "stopped" at the next block boundary (power-off, debugger, monitor). */
+  requestStop(): void {
+    this._stopRequested = true;
+    this.requestExit();
+  }
+  private _stopRequested = false;
+
+  /** Run up to about `budget` guest instructions. */
+  run(budget: number): StopReason {
+    const s = this.state;
+    s.setRun(RunWord.BUDGET, budget);
+    for (;;) {
+      if (this._resetRequested) return "reset";
+      if (this._stopRequested) {
+        this._stopRequested = false;
+        return this._finish(budget, "stopped");
+      }
+      const exc = s.run(RunWord.EXC_VECTOR);
+      if (exc >= 0) {
+        this._deliverPending(exc);
+        continue;
+      }
+      if (this._irqPending && this._interruptsEnabled()) {
+        s.setRun(RunWord.HALTED, 0);
+        const vector = this._bus.irq?.ackInterrupt() ?? -1;
+        this._irqPending = this._bus.irq?.hasInterrupt() ?? false;
+        if (vector >= 0) {
+          this.stats.interrupts++;
+          deliver(this, vector, IntKind.HARDWARE, -1);
+        }
+        continue;
+      }
+      if (s.run(RunWord.HALTED)) return this._finish(budget, "halt");
+      s.setRun(RunWord.EXIT_REQUEST, 0);
+      if (s.run(RunWord.BUDGET) <= 0) return this._finish(budget, "budget");
+      let inhibitSaved = -1;
+      if (s.run(RunWord.INHIBIT_IRQ)) {
+        // One block runs before interrupts are looked at again (STI / MOV SS shadow).
+        s.setRun(RunWord.INHIBIT_IRQ, 0);
+        inhibitSaved = s.run(RunWord.BUDGET);
+        s.setRun(RunWord.BUDGET, 1);
+      }
+      this.stats.dispatches++;
+      const r = this.backend.dispatch();
+      if (inhibitSaved >= 0) s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
+      switch (r) {
+        case TbExit.MISS: this._translateAtRip(); break;
+        case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
+        default: break; // FAULT (pending exception) and REQUEST are handled at the loop top
+      }
+    }
+  }
+
+  private _finish(budget: number, why: StopReason): StopReason {
+    this.stats.insnsRetired += budget - Math.max(this.state.run(RunWord.BUDGET), 0);
+    return why;
+  }
+
+  private _interruptsEnabled(): boolean {
+    return (this.state.eflagsRest & Eflag.IF) !== 0 && this.state.run(RunWord.INHIBIT_IRQ) === 0;
+  }
+
+  private _deliverPending(vector: number): void {
+    const s = this.state;
+    s.setRun(RunWord.EXC_VECTOR, -1);
+    this.stats.exceptions++;
+    const soft = (vector & 0x100) !== 0;
+    const v = vector & 0xff;
+    if (v === 14 && !soft) this.setCr2FromPending();
+    if (this.log.isEnabled("int")) this.log.log("int", `exception ${v} err=${s.run(RunWord.EXC_ERROR)} rip=${s.rip.toString(16)}`);
+    deliver(this, v, soft ? IntKind.SOFTWARE : IntKind.EXCEPTION, s.run(RunWord.EXC_ERROR));
+  }
+
+  /** Find or translate the block at RIP and enter it in the jump cache. */
+  private _translateAtRip(): void {
+    const s = this.state;
+    const hflags = s.hflags;
+    const csBase = hflags & HFlag.CS64 ? 0 : s.seg(SegIndex.CS).base;
+    const pc = hflags & HFlag.CS64 ? s.rip : (csBase + s.rip) % 4294967296;
+    const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
+    const physPc = this.softmmu.translate(pc, 2, mmuIdx);
+    if (physPc < 0) return; // #PF/#GP pending
+    let tb = this.tbs.find(pc, physPc, hflags, csBase);
+    if (!tb) {
+      const t = this._translator.translate(pc, hflags);
+      if (!t) return; // the first instruction faulted: exception pending
+      const [slot] = this.backend.compileBatch([t.unit]);
+      tb = { pc, rip: s.rip, hflags, csBase, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slot!, lookups: 0 };
+      this.tbs.insert(tb);
+      for (const p of t.physPages) {
+        if (!this.softmmu.codePages.has(p)) {
+          this.softmmu.codePages.add(p);
+          this.softmmu.tlb.protectCodePage(p);
+        }
+      }
+    }
+    tb.lookups++;
+    this.tbs.fillJumpCache(tb);
+  }
+}
+
+/** TLB flag re-exported for tests that inspect entries. */
+export { TlbFlag };

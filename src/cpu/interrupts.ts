@@ -1,0 +1,203 @@
+/**
+ * Exception and interrupt delivery (SDM vol 3 ch. 6): real-mode IVT, protected-mode 32-bit
+ * interrupt/trap gates with the inner-privilege stack from the TSS, and long-mode 64-bit gates
+ * with IST. Nested faults escalate to #DF, and a fault while delivering #DF is a triple fault
+ * (a machine reset, as on hardware). Task gates are not supported (logged, then #GP).
+ */
+
+import type { Cpu } from "./cpu.js";
+import { SegAttr, type SegmentCache } from "./cpu-state.js";
+import { descriptorToCache, readDescriptor, realModeSegment } from "./descriptors.js";
+import { Eflag } from "./flags.js";
+import { RunWord, SegIndex, StateOff } from "./state-layout.js";
+import { Vec } from "./softmmu.js";
+
+export const enum IntKind {
+  /** A fault or abort: RIP is the faulting instruction. */
+  EXCEPTION = 0,
+  /** INT n / INT3 / INTO / INT1: RIP is already the next instruction; gate DPL is checked. */
+  SOFTWARE = 1,
+  /** An external interrupt (or NMI). */
+  HARDWARE = 2,
+}
+
+/** Contributory exceptions (SDM vol 3 table 6-4). */
+const contributory = (v: number): boolean => v === Vec.DE || (v >= Vec.TS && v <= Vec.GP);
+
+class DeliveryFault extends Error {}
+
+/** Deliver an interrupt or exception now. Handles #DF escalation and triple faults. */
+export function deliver(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): void {
+  let v = vector, err = errorCode, k = kind;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    cpu.softmmu.raise(-1); // clear
+    const ok = deliverOnce(cpu, v, k, err);
+    const nv = cpu.state.run(RunWord.EXC_VECTOR);
+    if (ok && nv < 0) return;
+    // Delivery faulted (the new exception is pending).
+    const nerr = cpu.state.run(RunWord.EXC_ERROR);
+    cpu.state.setRun(RunWord.EXC_VECTOR, -1);
+    if (v === Vec.DF) break;
+    const df = (contributory(v) && contributory(nv)) || (v === Vec.PF && (nv === Vec.PF || contributory(nv)));
+    if (df) { v = Vec.DF; err = 0; } else { v = nv; err = nerr; }
+    if (nv === Vec.PF) cpu.setCr2FromPending();
+    k = IntKind.EXCEPTION;
+  }
+  cpu.tripleFault();
+}
+
+function hasErrorCode(vector: number, kind: IntKind): boolean {
+  return kind === IntKind.EXCEPTION && (vector === Vec.DF || (vector >= Vec.TS && vector <= Vec.PF) || vector === Vec.AC);
+}
+
+function deliverOnce(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): boolean {
+  const s = cpu.state;
+  try {
+    if (!(s.cr0 & 1)) return deliverReal(cpu, vector);
+    if (s.efer & (1 << 10)) return deliverLong(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
+    return deliverProtected(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
+  } catch (e) {
+    if (e instanceof DeliveryFault) return false;
+    throw e;
+  }
+}
+
+function fail(cpu: Cpu, vector: number, error: number): never {
+  cpu.softmmu.raise(vector, error);
+  throw new DeliveryFault();
+}
+
+function rd(cpu: Cpu, addr: number, size: 1 | 2 | 4): number {
+  const v = cpu.softmmu.read(addr, size, 0);
+  if (v === undefined) throw new DeliveryFault();
+  return v;
+}
+
+function deliverReal(cpu: Cpu, vector: number): boolean {
+  const s = cpu.state;
+  const idtBase = s.getNum(StateOff.IDTR);
+  const off = rd(cpu, idtBase + vector * 4, 2), sel = rd(cpu, idtBase + vector * 4 + 2, 2);
+  const ss = s.seg(SegIndex.SS);
+  let sp = s.reg(4) & 0xffff;
+  const push16 = (v: number) => {
+    sp = (sp - 2) & 0xffff;
+    if (!cpu.softmmu.write(ss.base + sp, v & 0xffff, 2, 0)) throw new DeliveryFault();
+  };
+  push16(cpu.eflags);
+  push16(s.seg(SegIndex.CS).selector);
+  push16(s.rip);
+  s.setReg(4, (s.reg(4) - (s.reg(4) & 0xffff)) + sp);
+  s.setEflags(cpu.eflags & ~(Eflag.IF | Eflag.TF | Eflag.AC | Eflag.RF));
+  s.setSeg(SegIndex.CS, realModeSegment(sel, s.seg(SegIndex.CS).attr));
+  s.rip = off;
+  cpu.modeChanged();
+  return true;
+}
+
+interface Gate { selector: number; offset: number; type: number; dpl: number; ist: number }
+
+function readGate(cpu: Cpu, vector: number, long: boolean): Gate {
+  const s = cpu.state;
+  const idtBase = s.getNum(StateOff.IDTR), idtLimit = s.get32(StateOff.IDTR + 8) >>> 0;
+  const size = long ? 16 : 8;
+  const gateErr = vector * 8 + 2;
+  if (vector * size + size - 1 > idtLimit) fail(cpu, Vec.GP, gateErr);
+  const a = idtBase + vector * size;
+  const lo = rd(cpu, a, 4), hi = rd(cpu, a + 4, 4);
+  const type = (hi >>> 8) & 0xf;
+  if (!(hi & 0x8000)) fail(cpu, Vec.NP, gateErr);
+  let offset = ((hi & 0xffff0000) | (lo & 0xffff)) >>> 0;
+  if (long) offset += (rd(cpu, a + 8, 4) | 0) * 4294967296;
+  return { selector: lo >>> 16, offset, type, dpl: (hi >>> 13) & 3, ist: long ? hi & 7 : 0 };
+}
+
+function targetCs(cpu: Cpu, sel: number): SegmentCache {
+  if ((sel & ~3) === 0) fail(cpu, Vec.GP, 0);
+  const d = readDescriptor(cpu.state, cpu.softmmu, sel);
+  if (!d) fail(cpu, Vec.GP, sel & ~3);
+  const cs = descriptorToCache(sel, d);
+  if (!(cs.attr & SegAttr.S) || !(cs.attr & SegAttr.CODE)) fail(cpu, Vec.GP, sel & ~3);
+  if (!(cs.attr & SegAttr.P)) fail(cpu, Vec.NP, sel & ~3);
+  return cs;
+}
+
+function deliverLong(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): boolean {
+  const s = cpu.state;
+  const g = readGate(cpu, vector, true);
+  if (g.type !== 0xe && g.type !== 0xf) fail(cpu, Vec.GP, vector * 8 + 2);
+  const cpl = s.cpl;
+  if (kind === IntKind.SOFTWARE && g.dpl < cpl) fail(cpu, Vec.GP, vector * 8 + 2);
+  const cs = targetCs(cpu, g.selector);
+  const dpl = (cs.attr >> SegAttr.DPL_SHIFT) & 3;
+  if (!(cs.attr & SegAttr.L) || (cs.attr & SegAttr.DB)) fail(cpu, Vec.GP, g.selector & ~3);
+  const conforming = (cs.attr & 4) !== 0;
+  const newCpl = conforming ? cpl : dpl;
+  if (newCpl > cpl) fail(cpu, Vec.GP, g.selector & ~3);
+  const oldSs = s.seg(SegIndex.SS), oldRsp = s.reg(4), flags = cpu.eflags;
+  let rsp = oldRsp;
+  const tr = s.seg(SegIndex.TR);
+  const tssQ = (off: number): number => rd(cpu, tr.base + off, 4) + (rd(cpu, tr.base + off + 4, 4) | 0) * 4294967296;
+  if (g.ist) rsp = tssQ(36 + (g.ist - 1) * 8);
+  else if (newCpl < cpl) rsp = tssQ(4 + newCpl * 8);
+  rsp -= ((rsp % 16) + 16) % 16;
+  const frame = [oldSs.selector, oldRsp, flags, s.seg(SegIndex.CS).selector, s.rip];
+  if (errorCode >= 0) frame.push(errorCode);
+  for (const v of frame) {
+    rsp -= 8;
+    const hi = Math.floor(v / 4294967296);
+    if (!cpu.softmmu.write(rsp, (v - hi * 4294967296) | 0, 4, 0) || !cpu.softmmu.write(rsp + 4, hi | 0, 4, 0)) throw new DeliveryFault();
+  }
+  if (newCpl < cpl) s.setSeg(SegIndex.SS, { selector: newCpl, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 2 | (newCpl << SegAttr.DPL_SHIFT) });
+  s.setReg(4, rsp);
+  s.setSeg(SegIndex.CS, { ...cs, selector: (g.selector & ~3) | newCpl });
+  s.cpl = newCpl;
+  s.rip = g.offset;
+  s.setEflags(flags & ~(Eflag.TF | Eflag.NT | Eflag.RF | Eflag.VM | (g.type === 0xe ? Eflag.IF : 0)));
+  cpu.modeChanged();
+  return true;
+}
+
+function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): boolean {
+  const s = cpu.state;
+  const g = readGate(cpu, vector, false);
+  if (g.type === 0x5) {
+    cpu.log.unimp("task gates are not supported");
+    fail(cpu, Vec.GP, vector * 8 + 2);
+  }
+  if (![0x6, 0x7, 0xe, 0xf].includes(g.type)) fail(cpu, Vec.GP, vector * 8 + 2);
+  const cpl = s.cpl;
+  if (kind === IntKind.SOFTWARE && g.dpl < cpl) fail(cpu, Vec.GP, vector * 8 + 2);
+  const cs = targetCs(cpu, g.selector);
+  const dpl = (cs.attr >> SegAttr.DPL_SHIFT) & 3;
+  const newCpl = cs.attr & 4 ? cpl : dpl;
+  const gate32 = (g.type & 8) !== 0, w = gate32 ? 4 : 2;
+  const flags = cpu.eflags;
+  const oldSs = s.seg(SegIndex.SS), oldEsp = s.reg(4) >>> 0;
+  let ss = oldSs, esp = oldEsp;
+  if (newCpl < cpl) {
+    const tr = s.seg(SegIndex.TR);
+    esp = rd(cpu, tr.base + 4 + newCpl * 8, 4);
+    const ssSel = rd(cpu, tr.base + 8 + newCpl * 8, 2);
+    const d = readDescriptor(s, cpu.softmmu, ssSel);
+    if (!d) fail(cpu, Vec.TS, ssSel & ~3);
+    ss = descriptorToCache(ssSel, d);
+  }
+  const ssMask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
+  const push = (v: number) => {
+    esp = (esp - w) >>> 0;
+    if (!cpu.softmmu.write(ss.base + (esp & ssMask), v, w, 0)) throw new DeliveryFault();
+  };
+  if (newCpl < cpl) { push(oldSs.selector); push(oldEsp); }
+  push(flags);
+  push(s.seg(SegIndex.CS).selector);
+  push(s.rip);
+  if (errorCode >= 0) push(errorCode);
+  s.setSeg(SegIndex.SS, ss);
+  s.setReg(4, ssMask === 0xffff ? (oldEsp & ~0xffff) | (esp & 0xffff) : esp);
+  s.setSeg(SegIndex.CS, { ...cs, selector: (g.selector & ~3) | newCpl });
+  s.cpl = newCpl;
+  s.rip = g.offset;
+  s.setEflags(flags & ~(Eflag.TF | Eflag.NT | Eflag.RF | Eflag.VM | ((g.type & 1) === 0 ? Eflag.IF : 0)));
+  cpu.modeChanged();
+  return true;
+}

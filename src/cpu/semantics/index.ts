@@ -1,0 +1,17 @@
+/**
+ * The semantics table: every mnemonic the decoder produces maps to one function here, grouped
+ * by family file. A mnemonic without an entry raises #UD (logged once) until implemented.
+ */
+
+import type { SemanticsTable } from "../translate.js";
+import { aluSemantics } from "./alu.js";
+import { controlSemantics } from "./control.js";
+import { miscSemantics } from "./misc.js";
+import { moveSemantics } from "./move.js";
+
+export const semantics: SemanticsTable = {
+  ...aluSemantics,
+  ...controlSemantics,
+  ...moveSemantics,
+  ...miscSemantics,
+};

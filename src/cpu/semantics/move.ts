@@ -1,0 +1,147 @@
+/**
+ * Data movement semantics (SDM vol 2): MOV, MOVZX, MOVSX, MOVSXD, LEA, XCHG, BSWAP, PUSH, POP,
+ * LEAVE, CBW/CWDE/CDQE, CWD/CDQ/CQO, LAHF/SAHF, XLAT, NOP.
+ */
+
+import { IrType } from "../../jit/ir/types.js";
+import { sext, zext, Eflag, storeEflagsCc } from "../flags.js";
+import { Seg } from "../decode/insn.js";
+import { segOff, SegOff, type SegIndex } from "../state-layout.js";
+import type { SemanticsTable } from "../translate.js";
+import { getArithFlags } from "./cc.js";
+import {
+  effectiveOffset, loadMem, operand, popCommit, popPeek, push, read, readGpr, segAddress, stackSize, write, writeGpr,
+  type X86Ctx,
+} from "./context.js";
+
+function MOV(ctx: X86Ctx): void {
+  write(ctx, operand(ctx, 0), read(ctx, operand(ctx, 1)));
+}
+
+function MOVZX(ctx: X86Ctx): void {
+  write(ctx, operand(ctx, 0), read(ctx, operand(ctx, 1)));
+}
+
+function MOVSX(ctx: X86Ctx): void {
+  const s = operand(ctx, 1);
+  write(ctx, operand(ctx, 0), sext(ctx.b, read(ctx, s), s.size));
+}
+
+function LEA(ctx: X86Ctx): void {
+  const d = operand(ctx, 0);
+  const m = ctx.insn.operands[1];
+  if (m?.kind !== "mem") throw new Error("LEA needs a memory operand");
+  write(ctx, d, effectiveOffset(ctx, m));
+}
+
+/** XCHG: both operands read before either is written (memory forms are implicitly locked). */
+function XCHG(ctx: X86Ctx): void {
+  const a = operand(ctx, 0), c = operand(ctx, 1);
+  const va = read(ctx, a), vc = read(ctx, c);
+  if (a.op.kind === "mem") { write(ctx, a, vc); write(ctx, c, va); }
+  else { write(ctx, c, va); write(ctx, a, vc); }
+}
+
+function BSWAP(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const d = operand(ctx, 0);
+  const v = read(ctx, d);
+  if (d.size === 2) return write(ctx, d, b.i64(0)); // undefined result: hardware gives 0
+  let r = b.i64(0);
+  for (let i = 0; i < d.size; i++) {
+    const byte = b.andi(b.shrUi(v, i * 8), 0xff);
+    r = b.or(r, b.shli(byte, (d.size - 1 - i) * 8));
+  }
+  write(ctx, d, r);
+}
+
+/** Operand size of a stack operation (PUSH/POP: 2, 4 or 8 bytes). */
+const stackOpSize = (ctx: X86Ctx): 2 | 4 | 8 => (ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
+
+function PUSH(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const op = ctx.insn.operands[0];
+  const size = stackOpSize(ctx);
+  if (op?.kind === "sreg") {
+    push(ctx, b.ldEnv(IrType.I64, segOff(op.reg as number as SegIndex, SegOff.SELECTOR), 2), size);
+    return;
+  }
+  let v = read(ctx, operand(ctx, 0));
+  if (op?.kind === "imm") v = sext(b, v, op.size);
+  // PUSH RSP pushes the value before the decrement: `read` above already captured it.
+  push(ctx, v, size);
+}
+
+function POP(ctx: X86Ctx): void {
+  const size = stackOpSize(ctx);
+  const d = operand(ctx, 0);
+  const v = popPeek(ctx, size);
+  if (d.op.kind === "reg" && d.op.reg === 4) {
+    // POP RSP: RSP gets the popped value (the increment is overwritten).
+    popCommit(ctx, size);
+    write(ctx, d, v);
+    return;
+  }
+  if (d.op.kind === "mem") {
+    // POP m: the address is computed after RSP is incremented (SDM POP).
+    const b = ctx.b;
+    const ss = stackSize(ctx);
+    const sp = readGpr(ctx, 4, ss);
+    writeGpr(ctx, 4, ss, zext(b, b.addi(sp, size), ss));
+    write(ctx, operand(ctx, 0), v); // not precise if this store faults: RSP already moved
+    return;
+  }
+  write(ctx, d, v);
+  popCommit(ctx, size);
+}
+
+function LEAVE(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const ss = stackSize(ctx);
+  const size = stackOpSize(ctx);
+  const bp = readGpr(ctx, 5, ss);
+  const v = loadMem(ctx, segAddress(ctx, Seg.SS, bp), size);
+  writeGpr(ctx, 4, ss, zext(b, b.addi(bp, size), ss));
+  writeGpr(ctx, 5, size, v);
+}
+
+/** CBW/CWDE/CDQE: sign-extend the low half of the accumulator into the whole. */
+function CBW(ctx: X86Ctx): void {
+  const size = ctx.insn.opSize;
+  const half = (size / 2) as 1 | 2 | 4;
+  writeGpr(ctx, 0, size, sext(ctx.b, readGpr(ctx, 0, half), half));
+}
+
+/** CWD/CDQ/CQO: rDX = sign of rAX. */
+function CWD(ctx: X86Ctx): void {
+  const size = ctx.insn.opSize;
+  writeGpr(ctx, 2, size, ctx.b.shrSi(sext(ctx.b, readGpr(ctx, 0, size), size), 63));
+}
+
+function LAHF(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const f = b.or(b.and(getArithFlags(ctx), b.i32(0xd5)), b.i32(Eflag.FIXED1));
+  writeGpr(ctx, 0, 1, b.extu(f), true);
+}
+
+function SAHF(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const ah = b.trunc(readGpr(ctx, 0, 1, true));
+  const keep = b.and(getArithFlags(ctx), b.i32(Eflag.OF));
+  storeEflagsCc(b, b.or(keep, b.and(ah, b.i32(0xd5))));
+  ctx.ccOp = 0;
+}
+
+function XLAT(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const as = ctx.insn.addrSize;
+  const off = zext(b, b.add(readGpr(ctx, 3, as), readGpr(ctx, 0, 1)), as);
+  writeGpr(ctx, 0, 1, loadMem(ctx, segAddress(ctx, ctx.insn.seg, off), 1));
+}
+
+function NOP(_ctx: X86Ctx): void {}
+
+export const moveSemantics: SemanticsTable = {
+  MOV, MOVZX, MOVSX, MOVSXD: MOVSX, LEA, XCHG, BSWAP, PUSH, POP, LEAVE, CBW, CWD, LAHF, SAHF, XLAT, NOP,
+  PREFETCH: NOP, LFENCE: NOP, MFENCE: NOP, SFENCE: NOP,
+};
