@@ -113,3 +113,9 @@ export const DEFAULT_S5_SLP_TYP = 0;
 export const DEFAULT_PIT_IRQ = 0;
 /** IOAPIC pin the PIT is wired to. */
 export const DEFAULT_PIT_GSI = 2;
+/** CMOS RTC register index holding the century (FADT CENTURY). */
+export const DEFAULT_RTC_CENTURY_INDEX = 0x32;
+/** HPET event timer block id: vendor 0x8086, legacy-capable, 64-bit counter, 3 timers, rev 1. */
+export const DEFAULT_HPET_BLOCK_ID = 0x8086a201;
+/** PCI configuration mechanism #1 ports (CONFIG_ADDRESS/CONFIG_DATA, 8 bytes), consumed by PCI0. */
+export const DEFAULT_PCI_CONFIG_PORT = 0xcf8;

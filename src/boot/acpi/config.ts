@@ -1,0 +1,93 @@
+/**
+ * What the ACPI and MP table builders need to know about the board: every port, address and
+ * IRQ is a parameter here; defaultPlatformTables() fills them from src/boot/layout.ts.
+ */
+import {
+  DEFAULT_ECAM_GPA, DEFAULT_GPE0_PORT, DEFAULT_HPET_GPA, DEFAULT_IOAPIC_GPA, DEFAULT_LAPIC_GPA,
+  DEFAULT_PCI_MMIO32_END, DEFAULT_PCI_MMIO32_GPA, DEFAULT_PIT_GSI, DEFAULT_PIT_IRQ, DEFAULT_PM1A_CNT_PORT,
+  DEFAULT_PM1A_EVT_PORT, DEFAULT_PM_TMR_PORT, DEFAULT_RESET_PORT, DEFAULT_RESET_VALUE, DEFAULT_S5_SLP_TYP,
+  DEFAULT_SCI_IRQ, DEFAULT_RTC_CENTURY_INDEX, DEFAULT_HPET_BLOCK_ID,
+  DEFAULT_PCI_CONFIG_PORT,
+} from "../layout.js";
+
+/** MPS INTI flags (MADT 5.2.12.5, MP spec 4.3.4): polarity bits 0..1, trigger bits 2..3. */
+export const enum IntiFlags {
+  CONFORMS = 0,
+  ACTIVE_HIGH = 1,
+  ACTIVE_LOW = 3,
+  EDGE = 1 << 2,
+  LEVEL = 3 << 2,
+}
+
+/** An ISA IRQ that is not identity-mapped (or not edge/high) on the IOAPIC. */
+export interface IsaOverride {
+  irq: number;
+  gsi: number;
+  /** IntiFlags polarity | trigger. */
+  flags: number;
+}
+
+export interface AcpiPmConfig {
+  pm1aEvtPort: number;
+  pm1aCntPort: number;
+  pmTmrPort: number;
+  /** 0 = no GPE block. */
+  gpe0Port: number;
+  gpe0Len: number;
+  sciIrq: number;
+  /** SLP_TYP value for S5, agreed with the ACPI PM device. */
+  s5SlpTyp: number;
+  /** PM timer is 32 bits wide (FADT TMR_VAL_EXT). */
+  pmTimer32: boolean;
+  /** SMI command port for ACPI enable/disable; 0 = ACPI is always enabled (SCI_EN set). */
+  smiCmdPort: number;
+  acpiEnable: number;
+  acpiDisable: number;
+}
+
+export interface PlatformTablesConfig {
+  /** Local APIC id of each CPU (CPU 0 is the boot processor). */
+  apicIds: readonly number[];
+  lapicGpa: number;
+  ioapicGpa: number;
+  ioapicId: number;
+  /** Number of IOAPIC pins (24 on a PC). */
+  ioapicPins: number;
+  /** The legacy 8259 pair is present (MADT PCAT_COMPAT). */
+  pic8259: boolean;
+  /** An i8042 keyboard controller exists (FADT IAPC_BOOT_ARCH). */
+  i8042: boolean;
+  isaOverrides: readonly IsaOverride[];
+  pm: AcpiPmConfig;
+  reset: { port: number; value: number };
+  /** RTC CMOS index of the century byte (0 = none). */
+  rtcCentury: number;
+  hpet: { gpa: number; eventTimerBlockId: number; minTick: number } | null;
+  /** PCIe ECAM (MCFG); null = no MCFG (i440fx-style type-1 config only). */
+  ecam: { gpa: number; startBus: number; endBus: number } | null;
+  /** _SB.PCI0 in the DSDT; null = no PCI root bridge. */
+  pci: { busStart: number; busEnd: number; mmio32Start: number; mmio32End: number; configPort: number } | null;
+}
+
+/** The QEMU-pc-like defaults for `cpus` CPUs. */
+export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
+  return {
+    apicIds: Array.from({ length: cpus }, (_, i) => i),
+    lapicGpa: DEFAULT_LAPIC_GPA, ioapicGpa: DEFAULT_IOAPIC_GPA, ioapicId: cpus, ioapicPins: 24,
+    pic8259: true, i8042: true,
+    isaOverrides: [
+      { irq: DEFAULT_PIT_IRQ, gsi: DEFAULT_PIT_GSI, flags: IntiFlags.CONFORMS },
+      { irq: DEFAULT_SCI_IRQ, gsi: DEFAULT_SCI_IRQ, flags: IntiFlags.LEVEL | IntiFlags.ACTIVE_HIGH },
+    ],
+    pm: {
+      pm1aEvtPort: DEFAULT_PM1A_EVT_PORT, pm1aCntPort: DEFAULT_PM1A_CNT_PORT, pmTmrPort: DEFAULT_PM_TMR_PORT,
+      gpe0Port: DEFAULT_GPE0_PORT, gpe0Len: 4, sciIrq: DEFAULT_SCI_IRQ, s5SlpTyp: DEFAULT_S5_SLP_TYP,
+      pmTimer32: true, smiCmdPort: 0, acpiEnable: 0, acpiDisable: 0,
+    },
+    reset: { port: DEFAULT_RESET_PORT, value: DEFAULT_RESET_VALUE },
+    rtcCentury: DEFAULT_RTC_CENTURY_INDEX,
+    hpet: { gpa: DEFAULT_HPET_GPA, eventTimerBlockId: DEFAULT_HPET_BLOCK_ID, minTick: 128 },
+    ecam: { gpa: DEFAULT_ECAM_GPA, startBus: 0, endBus: 255 },
+    pci: { busStart: 0, busEnd: 255, mmio32Start: DEFAULT_PCI_MMIO32_GPA, mmio32End: DEFAULT_PCI_MMIO32_END, configPort: DEFAULT_PCI_CONFIG_PORT },
+  };
+}
