@@ -1,0 +1,69 @@
+/**
+ * Tests of the CLI entry `main`: exit codes and the exact one-line messages for user
+ * mistakes, file checks on -kernel/-initrd, and the "not implemented yet" boot path.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "./cli.js";
+import { EXIT_NOT_IMPLEMENTED } from "./run.js";
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { stdout: (t) => { out += t; }, stderr: (t) => { err += t; } });
+  return { code, out, err };
+}
+
+describe("tsemu main", () => {
+  let dir: string;
+  let kernel: string;
+  let initrd: string;
+  let empty: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "tsemu-cli-"));
+    kernel = join(dir, "bzImage");
+    initrd = join(dir, "rd.cpio.gz");
+    empty = join(dir, "empty");
+    writeFileSync(kernel, "MZ not really a kernel");
+    writeFileSync(initrd, "x");
+    writeFileSync(empty, "");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints usage and version", async () => {
+    const h = await cli("--help");
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^usage: tsemu \[options\]/);
+    expect(h.out).toContain("-kernel FILE");
+    expect(h.out).toContain("tsemu mkinitramfs DESC -o OUT.cpio[.gz]");
+    expect(await cli("--version")).toEqual({ code: 0, out: "tsemu dev\n", err: "" });
+  });
+
+  const oneLine: [string[], string][] = [
+    [["-bogus"], "tsemu: unknown option '-bogus' (see --help)\n"],
+    [["-kernel"], "tsemu: option '-kernel' needs a value\n"],
+    [["-nographic"], "tsemu: no kernel given (use -kernel bzImage; see --help)\n"],
+    [["-kernel", "/nonexistent/bzImage"], "tsemu: kernel '/nonexistent/bzImage' does not exist\n"],
+    [["-kernel", "/"], "tsemu: kernel '/' is not a regular file\n"],
+  ];
+  it.each(oneLine)("%j fails with exit 1 and one line", async (argv, msg) => {
+    expect(await cli(...argv)).toEqual({ code: 1, out: "", err: msg });
+  });
+
+  it("checks the initrd and rejects empty files", async () => {
+    expect(await cli("-kernel", kernel, "-initrd", join(dir, "nope"))).toEqual({
+      code: 1, out: "", err: `tsemu: initrd '${join(dir, "nope")}' does not exist\n`,
+    });
+    expect((await cli("-kernel", empty)).err).toBe(`tsemu: kernel '${empty}' is empty\n`);
+  });
+
+  it("with valid files, says the CPU is not implemented yet and exits 2", async () => {
+    const r = await cli("-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0", "-nographic");
+    expect(r.code).toBe(EXIT_NOT_IMPLEMENTED);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/^tsemu: cannot boot .*bzImage with .*rd\.cpio\.gz: the x86-64 CPU \(JIT to WebAssembly\) is not implemented yet\n$/);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * System test of the installed command: builds the bundles (scripts/build.mjs), then runs
+ * `node bin/tsemu.js` as a user would and checks exit codes and that errors are one line
+ * with no stack trace.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../fixtures/paths.js";
+
+const bin = join(REPO_ROOT, "bin/tsemu.js");
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: REPO_ROOT });
+
+describe("bin/tsemu.js", () => {
+  beforeAll(() => {
+    execFileSync(process.execPath, [join(REPO_ROOT, "scripts/build.mjs")], { cwd: REPO_ROOT });
+  });
+
+  it("prints the package version", () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+    const r = run("--version");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`tsemu ${version}\n`);
+  });
+
+  it("reports an unknown flag in one line with exit code 1", () => {
+    const r = run("-kernel", "package.json", "-fly");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("tsemu: unknown option '-fly' (see --help)\n");
+  });
+
+  it("reports a missing kernel file in one line with exit code 1", () => {
+    const r = run("-kernel", "no/such/bzImage", "-nographic");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("tsemu: kernel 'no/such/bzImage' does not exist\n");
+  });
+
+  it("boot path: exit code 2 and a single not-implemented line", () => {
+    const r = run("-kernel", "package.json", "-append", "console=ttyS0", "-nographic");
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("not implemented yet");
+  });
+
+  it("the browser bundle loads and exports the version", async () => {
+    const mod = (await import(join(REPO_ROOT, "dist/browser.js"))) as { VERSION: string };
+    expect(mod.VERSION).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});
