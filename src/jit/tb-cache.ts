@@ -7,8 +7,10 @@
 import { WasmLayout } from "../memory/wasm-layout.js";
 
 export interface Tb {
-  /** Canonical virtual PC of the first instruction. */
+  /** Canonical virtual (linear) PC of the first instruction. */
   readonly pc: number;
+  /** The RIP value the dispatcher sees (pc minus the CS base; equal to pc in 64-bit code). */
+  readonly rip: number;
   /** hflags the block was translated under (part of the key). */
   readonly hflags: number;
   /** CS base (legacy modes; part of the key). */
@@ -43,10 +45,10 @@ export class TbCache {
     this.flushJumpCache();
   }
 
-  /** The dispatcher's hash of a virtual PC (must match backend.ts _addDispatcher). */
-  static jcIndex(pc: number): number {
-    const hi = Math.floor(pc / TWO32);
-    const lo = (pc - hi * TWO32) | 0;
+  /** The dispatcher's hash of a RIP value (must match backend.ts _addDispatcher). */
+  static jcIndex(rip: number): number {
+    const hi = Math.floor(rip / TWO32);
+    const lo = (rip - hi * TWO32) | 0;
     return (lo ^ (lo >>> 12)) & (WasmLayout.JMP_CACHE_ENTRIES - 1);
   }
 
@@ -74,11 +76,11 @@ export class TbCache {
     this.stats.translated++;
   }
 
-  /** Point the jump-cache entry for the TB's PC at it. */
+  /** Point the jump-cache entry for the TB's RIP at it. */
   fillJumpCache(tb: Tb): void {
-    const e = TbCache.jcIndex(tb.pc) * 4;
-    const hi = Math.floor(tb.pc / TWO32);
-    this._jc[e] = (tb.pc - hi * TWO32) | 0;
+    const e = TbCache.jcIndex(tb.rip) * 4;
+    const hi = Math.floor(tb.rip / TWO32);
+    this._jc[e] = (tb.rip - hi * TWO32) | 0;
     this._jc[e + 1] = hi | 0;
     this._jc[e + 2] = tb.hflags;
     this._jc[e + 3] = tb.slot;
@@ -134,7 +136,7 @@ export class TbCache {
       if (list.length === 0) this._byPc.delete(tb.pc);
     }
     for (const p of tb.physPages) if (p !== exceptPage) this._byPage.get(p)?.delete(tb);
-    const e = TbCache.jcIndex(tb.pc) * 4;
+    const e = TbCache.jcIndex(tb.rip) * 4;
     if (this._jc[e + 3] === tb.slot) {
       this._jc[e + 2] = -1;
       this._jc[e + 3] = 0;
