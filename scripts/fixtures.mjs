@@ -28,8 +28,9 @@ const rel = (p) => relative(root, p);
 const PROVIDE_BY_HAND = `Without apt-get, put these files in fixtures/cache/ yourself, then run \`npm run fixtures\` again:
   fixtures/cache/vmlinuz         an x86-64 Linux bzImage (Debian's linux-image-amd64 boot/vmlinuz-*)
   fixtures/cache/busybox         a statically linked x86-64 busybox (Debian's busybox-static bin/busybox)
-  fixtures/cache/kernel/         the kernel's modules as lib/modules/<version>/... with modules.dep
-  fixtures/cache/kernel-version  the text <version> (only needed with kernel/, for the virtio image)`;
+  fixtures/cache/kernel/         the kernel's modules as lib/modules/<version>/... (modules.dep optional)
+  fixtures/cache/kernel-version  the text <version>
+(kernel/ and kernel-version are needed for virtio.cpio.gz only.)`;
 
 function readStamp() {
   try { return JSON.parse(readFileSync(stampFile, "utf8")); } catch { return {}; }
