@@ -41,4 +41,10 @@ export default tseslint.config(
     files: ["src/**/*.test.ts", "test/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": "off" },
   },
+  {
+    // Ambient declarations of host globals (e.g. WebAssembly) follow lib.d.ts conventions:
+    // `declare var`, merged empty interfaces, constructor-typed `Function`.
+    files: ["src/types/**/*.d.ts"],
+    rules: { "no-var": "off", "@typescript-eslint/no-empty-object-type": "off", "@typescript-eslint/no-unsafe-function-type": "off" },
+  },
 );
