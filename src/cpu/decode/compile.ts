@@ -42,6 +42,10 @@ export interface Entry {
   readonly ops: readonly OpSpec[];
   /** The instruction's operand size is 1 (byte form), not the effective v size. */
   readonly byteOp: boolean;
+  /** ModRM.mod is ignored and rm always names a register (MOV CR/DR, SDM "MOV—Move to/from Control Registers"). */
+  readonly regForm: boolean;
+  /** Immediate/offset bytes after ModRM: fixed + z * (2|4) + v * opSize + o * addrSize + a * (4|6). */
+  readonly imm: { readonly fixed: number; readonly z: number; readonly v: number; readonly o: number; readonly a: number };
 }
 
 /** Split selectors, in tree order (the mandatory prefix last). */
@@ -55,7 +59,7 @@ export interface Split {
 export type Node = Entry | Split | null;
 
 /** Parsed key constraints of one row; -1 = any. */
-interface Row {
+export interface Row {
   readonly map: number;
   readonly op: number;
   readonly mode: number; // 0 legacy, 1 64-bit
@@ -123,6 +127,20 @@ function hex(s: string, row: string): number {
   return parseInt(s, 16);
 }
 
+export function immLayout(ops: readonly OpSpec[]): Entry["imm"] {
+  let fixed = 0, z = 0, v = 0, o = 0, a = 0;
+  for (const op of ops) {
+    if (op.t === OT.I || op.t === OT.J) {
+      if (op.s === SZ.B || op.s === SZ.BS) fixed += 1;
+      else if (op.s === SZ.W) fixed += 2;
+      else if (op.s === SZ.V) v++;
+      else z++;
+    } else if (op.t === OT.O) o++;
+    else if (op.t === OT.A) a++;
+  }
+  return { fixed, z, v, o, a };
+}
+
 /** Parse one table row into one Row per opcode of its range. */
 export function parseRow(raw: readonly string[]): Row[] {
   const [key = "", mnemonic = "", operands = "", flagText = ""] = raw;
@@ -136,7 +154,8 @@ export function parseRow(raw: readonly string[]): Row[] {
   const ops = operands ? operands.split(",").map((c) => parseOperand(c, text)) : [];
   const hasV = ops.some((o) => VSIZES.has(o.s));
   const byteOp = !hasV && ops.some((o) => o.s === SZ.B && o.t !== OT.I && o.t !== OT.J && o.t !== OT.ONE);
-  const entry: Entry = { k: 0, mnemonic: mnemonic as Mnemonic, flags, ops, byteOp };
+  const regForm = ops.some((o) => o.t === OT.C || o.t === OT.D);
+  const entry: Entry = { k: 0, mnemonic: mnemonic as Mnemonic, flags, ops, byteOp, regForm, imm: immLayout(ops) };
   const sse = ops.some((o) => SSE_TYPES.has(o.t));
 
   const tokens = key.split(" ");

@@ -10,7 +10,7 @@
  * only the result (the DecodedInsn and its operands).
  */
 
-import { compileTable, EF, SEL, type Entry, type Node } from "./compile.js";
+import { compileTable, EF, immLayout, SEL, type Entry, type Node } from "./compile.js";
 import { decodeOperands, type OperandState } from "./operands.js";
 import { Prefix, Seg, type CodeMode, type CodeReader, type DecodeResult, type DecodedInsn } from "./insn.js";
 import type { Mnemonic } from "./mnemonics.js";
@@ -28,7 +28,7 @@ function findEntry(map: number, op: number, mnemonic: Mnemonic): Entry {
 /** 90 with REX.B is XCHG r8, rAX (SDM "NOP": "90 is XCHG rAX,rAX only without REX.B"). */
 const XCHG_R8 = findEntry(0, 0x91, "XCHG");
 /** F3 90 (SDM PAUSE). */
-const PAUSE: Entry = { k: 0, mnemonic: "PAUSE", flags: 0, ops: [], byteOp: false };
+const PAUSE: Entry = { k: 0, mnemonic: "PAUSE", flags: 0, ops: [], byteOp: false, regForm: false, imm: immLayout([]) };
 
 /** Thrown internally when a fetch faults or the 15-byte limit is hit; never escapes decode(). */
 class Stop {
@@ -36,6 +36,10 @@ class Stop {
 }
 
 const MAX_LEN = 15;
+
+/** Legacy prefix bytes (SDM 2.1.1). */
+const IS_PREFIX = new Uint8Array(256);
+for (const b of [0xf0, 0xf2, 0xf3, 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65]) IS_PREFIX[b] = 1;
 
 /** Decodes one instruction at a time; reusable, not reentrant. */
 export class Decoder implements OperandState {
@@ -94,33 +98,38 @@ export class Decoder implements OperandState {
   private _prefixes(): number {
     let prefixes = 0, rex = 0, seg = -1, lastRep = 0;
     const m64 = this._mode64;
+    let b = this.fetch();
     for (;;) {
-      const b = this.fetch();
-      switch (b) {
-        case 0xf0: prefixes |= Prefix.LOCK; break;
-        case 0xf2: lastRep = Prefix.REPNE; break;
-        case 0xf3: lastRep = Prefix.REP; break;
-        case 0x66: prefixes |= Prefix.OPSIZE; break;
-        case 0x67: prefixes |= Prefix.ADDRSIZE; break;
-        case 0x26: seg = Seg.ES; break;
-        case 0x2e: seg = Seg.CS; break;
-        case 0x36: seg = Seg.SS; break;
-        case 0x3e: seg = Seg.DS; break;
-        case 0x64: seg = Seg.FS; break;
-        case 0x65: seg = Seg.GS; break;
-        default:
-          if (m64 && (b & 0xf0) === 0x40) { rex = b; continue; }
-          this.rex = rex;
-          if (rex) prefixes |= Prefix.REX | (rex & 8 ? Prefix.REX_W : 0);
-          // ES/CS/SS/DS overrides are ignored in 64-bit mode (SDM 3.3.7.1).
-          if (m64 && seg >= 0 && seg < Seg.FS) seg = -1;
-          if (seg >= 0) prefixes |= Prefix.SEG_OVERRIDE;
-          this.segOverride = seg;
-          this.prefixes = prefixes | lastRep;
-          return b;
+      if (IS_PREFIX[b] === 1) {
+        switch (b) {
+          case 0xf0: prefixes |= Prefix.LOCK; break;
+          case 0xf2: lastRep = Prefix.REPNE; break;
+          case 0xf3: lastRep = Prefix.REP; break;
+          case 0x66: prefixes |= Prefix.OPSIZE; break;
+          case 0x67: prefixes |= Prefix.ADDRSIZE; break;
+          case 0x26: seg = Seg.ES; break;
+          case 0x2e: seg = Seg.CS; break;
+          case 0x36: seg = Seg.SS; break;
+          case 0x3e: seg = Seg.DS; break;
+          case 0x64: seg = Seg.FS; break;
+          default: seg = Seg.GS; break;
+        }
+        rex = 0; // REX only counts immediately before the opcode
+      } else if (m64 && (b & 0xf0) === 0x40) {
+        rex = b;
+      } else {
+        break;
       }
-      rex = 0; // REX only counts immediately before the opcode
+      b = this.fetch();
     }
+    this.rex = rex;
+    if (rex) prefixes |= Prefix.REX | (rex & 8 ? Prefix.REX_W : 0);
+    // ES/CS/SS/DS overrides are ignored in 64-bit mode (SDM 3.3.7.1).
+    if (m64 && seg >= 0 && seg < Seg.FS) seg = -1;
+    if (seg >= 0) prefixes |= Prefix.SEG_OVERRIDE;
+    this.segOverride = seg;
+    this.prefixes = prefixes | lastRep;
+    return b;
   }
 
   private _decode(csBase: number): DecodeResult {

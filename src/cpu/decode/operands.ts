@@ -57,22 +57,14 @@ function imm(value: number, size: 1 | 2 | 4 | 8): Operand {
   return { kind: "imm", size, lo, hi: 0 };
 }
 
-/** Bytes of immediates, displacements-after-ModRM excluded, that an entry will fetch. */
-function immBytes(ops: readonly OpSpec[], opSize: 2 | 4 | 8, addrSize: number): number {
-  let n = 0;
-  for (const o of ops) {
-    if (o.t === OT.I || o.t === OT.J) n += o.s === SZ.B || o.s === SZ.BS ? 1 : o.s === SZ.W ? 2 : o.s === SZ.V ? opSize : opSize === 2 ? 2 : 4;
-    else if (o.t === OT.O) n += addrSize;
-    else if (o.t === OT.A) n += opSize === 2 ? 4 : 6;
-  }
-  return n;
-}
-
 /** Decoded ModRM memory address (before the operand's size is known). */
 interface Addr { base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; seg: Seg }
 
 const BASE16 = [3, 3, 5, 5, 6, 7, 5, 3];
 const INDEX16 = [6, 7, 6, 7, -1, -1, -1, -1];
+
+/** Work variable reused by every decode (xterm-style scratch; decoding is not reentrant). */
+const scratch: Addr = { base: -1, index: -1, scale: 1, disp: 0, seg: Seg.DS };
 
 function decodeAddr(st: OperandState): Addr {
   const modrm = st.modrm, mod = modrm >> 6, rm = modrm & 7;
@@ -99,8 +91,10 @@ function decodeAddr(st: OperandState): Addr {
   }
   if (mod === 1) disp = st.fetchS(1);
   else if (mod === 2) disp = st.fetchS(st.addrSize === 2 ? 2 : 4);
-  const seg: Seg = st.segOverride >= 0 ? st.segOverride : base === 4 || base === 5 ? Seg.SS : Seg.DS;
-  return { base, index, scale, disp, seg };
+  const a = scratch;
+  a.base = base; a.index = index; a.scale = scale; a.disp = disp;
+  a.seg = st.segOverride >= 0 ? st.segOverride : base === 4 || base === 5 ? Seg.SS : Seg.DS;
+  return a;
 }
 
 function mem(a: Addr, size: OpSize, addrSize: 2 | 4 | 8): Operand {
@@ -119,20 +113,21 @@ function truncIp(v: number, size: number): number {
 export function decodeOperands(st: OperandState, e: Entry, csBase: number): Operand[] | string {
   const { modrm, rex, opSize, addrSize } = st;
   const ops = e.ops;
-  const isReg = modrm >= 0xc0;
+  const isReg = modrm >= 0xc0 || e.regForm;
   const rexW = (rex & 8) !== 0;
   const addr = modrm >= 0 && !isReg ? decodeAddr(st) : null;
-  const end = st.len + immBytes(ops, opSize, addrSize);
+  const im = e.imm;
+  const end = st.len + im.fixed + im.z * (opSize === 2 ? 2 : 4) + im.v * opSize + im.o * addrSize + im.a * (opSize === 2 ? 4 : 6);
   if (addr && addr.base === RIP_BASE) addr.disp = truncIp(st.pc + end + addr.disp, addrSize);
   const reg = (modrm >> 3) & 7, rm = modrm & 7;
   const out: Operand[] = [];
-  for (const o of ops) {
+  for (let k = 0; k < ops.length; k++) {
+    const o = ops[k] as OpSpec;
     let r: Operand;
     switch (o.t) {
       case OT.E: case OT.W: case OT.Q: case OT.M: case OT.U: case OT.N: case OT.R:
         if (addr) {
-          if (o.ms < 0 && o.t !== OT.R) return "register operand required";
-          if (o.ms < 0) { r = gpr(rm | ((rex & 1) << 3), sizeOf(o.s, opSize, rexW), rex); break; } // MOV CR/DR ignore mod
+          if (o.ms < 0) return "register operand required";
           r = mem(addr, sizeOf(o.ms, opSize, rexW), addrSize);
         } else if (o.t === OT.M) {
           return "memory operand required";

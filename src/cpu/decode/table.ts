@@ -466,8 +466,8 @@ export const TABLE = [
   ["0F 01 @D5", "XEND", ""],
   ["0F 01 @D6", "XTEST", ""],
   ["0F 01 /4 r", "SMSW", "Rv"],
-  ["0F 01 @EE", "RDPKRU", ""],
-  ["0F 01 @EF", "WRPKRU", "", "end"],
+  ["NP 0F 01 @EE", "RDPKRU", ""],
+  ["NP 0F 01 @EF", "WRPKRU", "", "end"],
   ["0F 01 /6 r", "LMSW", "Rw", "end"],
   ["0F 01 @F8", "SWAPGS", "", "o64"],
   ["0F 01 @F9", "RDTSCP", ""],
@@ -479,9 +479,7 @@ export const TABLE = [
   ["0F 08", "INVD", ""],
   ["0F 09", "WBINVD", ""],
   ["0F 0B", "UD2", "", "end"],
-  ["0F 0D /0 m", "PREFETCH", "Mb"], // AMD PREFETCH
-  ["0F 0D /1 m", "PREFETCH", "Mb"], // PREFETCHW
-  ["0F 0D /2 m", "PREFETCH", "Mb"], // PREFETCHWT1
+  ["0F 0D m", "PREFETCH", "Mb"], // /1 PREFETCHW, /2 PREFETCHWT1, others AMD PREFETCH aliases
   ["NP 0F 10", "MOVUPS", "Vps,Wps"],
   ["66 0F 10", "MOVUPD", "Vpd,Wpd"],
   ["F3 0F 10", "MOVSS", "Vx,Wss"],
