@@ -40,6 +40,17 @@ export class ByteReader {
     if (hi >= 0x20_0000) throw new ConfigError(`${this.what}: ${field} 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} is too large`);
     return hi * TWO32 + lo;
   }
+  /**
+   * A u64 virtual address as a canonical sign-extended number (0xffffffff81000000 is
+   * -0x7f000000, docs/ARCHITECTURE.md "One Wasm memory"); ConfigError beyond +-2^53.
+   */
+  vaddr64(off: number, field = "address"): number {
+    this._check(off, 8, field);
+    const lo = this._dv.getUint32(off, true), hi = this._dv.getUint32(off + 4, true);
+    if (hi < 0x20_0000) return hi * TWO32 + lo;
+    if (hi >= 0xffe0_0000) return (hi - TWO32) * TWO32 + lo;
+    throw new ConfigError(`${this.what}: ${field} 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} is not a canonical address`);
+  }
   slice(off: number, len: number, field = "data"): Uint8Array {
     this._check(off, len, field);
     return this.bytes.subarray(off, off + len);

@@ -13,6 +13,7 @@ const EM_386 = 3, EM_X86_64 = 62;
 export interface ElfSegment {
   type: number;
   offset: number;
+  /** Canonical sign-extended virtual address. */
   vaddr: number;
   paddr: number;
   filesz: number;
@@ -27,6 +28,7 @@ export interface ElfNote {
 
 export interface ElfImage {
   class: 32 | 64;
+  /** e_entry (virtual; canonical sign-extended for ELF64). */
   entry: number;
   segments: ElfSegment[];
 }
@@ -45,7 +47,7 @@ export function parseElf(bytes: Uint8Array, what = "ELF image"): ElfImage {
   const is64 = cls === 2;
   const machine = r.u16(18, "e_machine");
   if (machine !== (is64 ? EM_X86_64 : EM_386)) throw new ConfigError(`${what}: e_machine ${machine} is not x86`);
-  const entry = is64 ? r.u64(24, "e_entry") : r.u32(24, "e_entry");
+  const entry = is64 ? r.vaddr64(24, "e_entry") : r.u32(24, "e_entry");
   const phoff = is64 ? r.u64(32, "e_phoff") : r.u32(28, "e_phoff");
   const phentsize = r.u16(is64 ? 54 : 42, "e_phentsize");
   const phnum = r.u16(is64 ? 56 : 44, "e_phnum");
@@ -55,7 +57,7 @@ export function parseElf(bytes: Uint8Array, what = "ELF image"): ElfImage {
   for (let i = 0; i < phnum; i++) {
     const o = checkedAdd(phoff, i * phentsize, what);
     const s: ElfSegment = is64
-      ? { type: r.u32(o, "p_type"), offset: r.u64(o + 8, "p_offset"), vaddr: r.u64(o + 16, "p_vaddr"), paddr: r.u64(o + 24, "p_paddr"), filesz: r.u64(o + 32, "p_filesz"), memsz: r.u64(o + 40, "p_memsz") }
+      ? { type: r.u32(o, "p_type"), offset: r.u64(o + 8, "p_offset"), vaddr: r.vaddr64(o + 16, "p_vaddr"), paddr: r.u64(o + 24, "p_paddr"), filesz: r.u64(o + 32, "p_filesz"), memsz: r.u64(o + 40, "p_memsz") }
       : { type: r.u32(o, "p_type"), offset: r.u32(o + 4, "p_offset"), vaddr: r.u32(o + 8, "p_vaddr"), paddr: r.u32(o + 12, "p_paddr"), filesz: r.u32(o + 16, "p_filesz"), memsz: r.u32(o + 20, "p_memsz") };
     if (s.type === PT_LOAD || s.type === PT_NOTE) {
       if (checkedAdd(s.offset, s.filesz, what) > bytes.length) throw new ConfigError(`${what}: segment ${i} (${hex(s.offset)}+${hex(s.filesz)}) extends past the end of the file`);

@@ -10,6 +10,9 @@
  */
 import { ConfigError } from "../common/errors.js";
 
+/** Default output limit (a kernel is well below; guards against decompression bombs). */
+export const MAX_OUTPUT = 1 << 30;
+
 const corrupt = (why: string): ConfigError => new ConfigError(`xz data is corrupt: ${why}`);
 
 // Probability array layout (offsets into one Uint16Array).
@@ -52,8 +55,9 @@ export class Lzma2Decoder {
   private _needDictReset = true;
   private _needProps = true;
 
-  constructor(sizeHint: number) {
-    this.out = new Uint8Array(Math.max(sizeHint, 1 << 16));
+  /** `sizeHint`: expected output size; `maxOutput`: a ConfigError beyond this many bytes. */
+  constructor(sizeHint: number, private readonly _maxOutput = MAX_OUTPUT) {
+    this.out = new Uint8Array(Math.min(Math.max(sizeHint, 1 << 16), _maxOutput, 1 << 28));
   }
 
   /** Decode one LZMA2 stream starting at `input[offset]`; returns the offset after it. */
@@ -124,8 +128,10 @@ export class Lzma2Decoder {
   private _ensure(extra: number): void {
     const need = this.pos + extra;
     if (need <= this.out.length) return;
+    if (need > this._maxOutput) throw new ConfigError(`xz output exceeds ${this._maxOutput >>> 20} MiB`);
     let cap = this.out.length;
     while (cap < need) cap *= 2;
+    cap = Math.min(cap, this._maxOutput);
     const n = new Uint8Array(cap);
     n.set(this.out.subarray(0, this.pos));
     this.out = n;

@@ -1,0 +1,150 @@
+import { describe, expect, test } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as aml from "./aml.js";
+import { buildAcpiTables, writeAcpiTables } from "./build.js";
+import { defaultPlatformTables, IntiFlags } from "./config.js";
+import { ArrayGuestMemory } from "../guest-memory.js";
+import { buildMpTable } from "../mptable.js";
+import { ACPI_RSDP_GPA } from "../layout.js";
+
+const sum = (b: Uint8Array): number => b.reduce((s, x) => (s + x) & 0xff, 0);
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const sig = (b: Uint8Array, at = 0): string => String.fromCharCode(...b.subarray(at, at + 4));
+
+describe("AML encoder", () => {
+  test("package lengths", () => {
+    expect(hex(aml.pkgLength(0))).toBe("01");
+    expect(hex(aml.pkgLength(62))).toBe("3f");
+    expect(hex(aml.pkgLength(63))).toBe("4104"); // total 65 = 0x41 in two bytes: 0x40 | 0x1, 0x04
+    expect(hex(aml.pkgLength(4093))).toBe("4fff"); // total 4095, the two-byte maximum
+    expect(hex(aml.pkgLength(4094))).toBe("810001"); // total 4097 in three bytes
+  });
+  test("names, integers, EISAID", () => {
+    expect(hex(aml.nameString("\\_S5"))).toBe("5c5f53355f");
+    expect(hex(aml.nameString("\\_SB.PCI0"))).toBe("5c2e5f53425f50434930");
+    expect(hex(aml.int(0))).toBe("00");
+    expect(hex(aml.int(1))).toBe("01");
+    expect(hex(aml.int(0x12))).toBe("0a12");
+    expect(hex(aml.int(0x1234))).toBe("0b3412");
+    expect(hex(aml.int(0x12345678))).toBe("0c78563412");
+    expect(hex(aml.int(2 ** 40))).toBe("0e0000000000010000");
+    expect(hex(aml.eisaId("PNP0A03"))).toBe("0c41d00a03");
+    expect(() => aml.nameString("toolong")).toThrow();
+  });
+  test("package: Name(_S5, Package(4){5,5,0,0})", () => {
+    expect(hex(aml.name("_S5", aml.pkg([aml.int(5), aml.int(5), aml.int(0), aml.int(0)])))).toBe("085f53355f1208040a050a050000");
+  });
+});
+
+describe("ACPI tables", () => {
+  const cfg = defaultPlatformTables(2);
+  const t = buildAcpiTables(cfg);
+  const by = (s: string): Uint8Array => t.blobs.find((b) => b.signature === s)!.bytes;
+  test("checksums and lengths", () => {
+    for (const b of t.blobs) {
+      if (b.signature === "FACS") continue;
+      if (b.signature === "RSD PTR ") {
+        expect(sum(b.bytes.subarray(0, 20))).toBe(0);
+        expect(sum(b.bytes)).toBe(0);
+        continue;
+      }
+      expect(sum(b.bytes), b.signature).toBe(0);
+      expect(new DataView(b.bytes.buffer).getUint32(4, true)).toBe(b.bytes.length);
+    }
+  });
+  test("RSDP points at XSDT and RSDT listing FADT, MADT, HPET, MCFG", () => {
+    const r = new DataView(by("RSD PTR ").buffer);
+    expect(r.getUint8(15)).toBe(2);
+    const x = t.blobs.find((b) => b.gpa === r.getUint32(24, true))!;
+    expect(x.signature).toBe("XSDT");
+    const n = (x.bytes.length - 36) / 8;
+    const listed = Array.from({ length: n }, (_, i) => t.blobs.find((b) => b.gpa === new DataView(x.bytes.buffer).getUint32(36 + 8 * i, true))!.signature);
+    expect(listed).toEqual(["FACP", "APIC", "HPET", "MCFG"]);
+    expect(t.blobs.find((b) => b.gpa === r.getUint32(16, true))!.signature).toBe("RSDT");
+  });
+  test("FADT fields", () => {
+    const f = new DataView(by("FACP").buffer);
+    expect(f.getUint8(8)).toBe(6);
+    expect(f.getUint16(46, true)).toBe(9);
+    expect(f.getUint32(56, true)).toBe(0x600);
+    expect(f.getUint32(64, true)).toBe(0x604);
+    expect(f.getUint32(76, true)).toBe(0x608);
+    expect(f.getUint8(91)).toBe(4);
+    expect(f.getUint32(112, true) & (1 << 20)).toBe(0); // not HW-reduced
+    expect(f.getUint32(112, true) & (1 << 10)).not.toBe(0); // RESET_REG_SUP
+    expect(f.getUint32(116 + 4, true)).toBe(0xcf9);
+    expect(f.getUint8(128)).toBe(6);
+    const dsdt = t.blobs.find((b) => b.signature === "DSDT")!;
+    expect(f.getUint32(40, true)).toBe(dsdt.gpa);
+    expect(f.getUint32(140, true)).toBe(dsdt.gpa);
+    expect(f.getUint32(36, true) % 64).toBe(0);
+  });
+  test("MADT entries", () => {
+    const m = by("APIC");
+    const types: number[] = [];
+    const overrides: [number, number, number][] = [];
+    for (let o = 44; o < m.length; o += m[o + 1]!) {
+      types.push(m[o]!);
+      if (m[o] === 2) overrides.push([m[o + 3]!, new DataView(m.buffer).getUint32(o + 4, true), new DataView(m.buffer).getUint16(o + 8, true)]);
+    }
+    expect(types).toEqual([0, 0, 1, 2, 2, 4]);
+    expect(overrides).toEqual([[0, 2, 0], [9, 9, IntiFlags.LEVEL | IntiFlags.ACTIVE_HIGH]]);
+  });
+  test("DSDT holds _S5_ with the configured SLP_TYP and PCI0", () => {
+    const d = buildAcpiTables({ ...cfg, pm: { ...cfg.pm, s5SlpTyp: 5 } }).blobs.find((b) => b.signature === "DSDT")!.bytes;
+    expect(hex(d)).toContain("085c5f53355f1208040a050a050000");
+    expect(hex(d)).toContain(hex(Uint8Array.from("PCI0", (c) => c.charCodeAt(0))));
+  });
+  test("written into guest memory at the RSDP address", () => {
+    const mem = new ArrayGuestMemory(2 << 20);
+    expect(writeAcpiTables(mem, cfg)).toBe(ACPI_RSDP_GPA);
+    expect(String.fromCharCode(...mem.bytes.subarray(ACPI_RSDP_GPA, ACPI_RSDP_GPA + 8))).toBe("RSD PTR ");
+  });
+  const iasl = spawnSync("iasl", ["-v"], { encoding: "utf8" }).status === 0;
+  test.skipIf(!iasl)("iasl disassembles every table without errors", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsemu-acpi-"));
+    try {
+      for (const b of t.blobs) if (b.signature !== "RSD PTR ") writeFileSync(join(dir, `${sig(b.bytes)}.dat`), b.bytes);
+      for (const f of readdirSync(dir)) {
+        const out = execFileSync("iasl", ["-d", join(dir, f)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+        expect(out).not.toMatch(/Error|Invalid/i);
+      }
+      const dsl = readFileSync(join(dir, "DSDT.dsl"), "utf8");
+      expect(dsl).toMatch(/Name \(\\_S5, Package \(0x04\)/);
+      expect(dsl).toMatch(/Device \(PCI0\)/);
+      expect(dsl).toMatch(/EisaId \("PNP0A03"\)/);
+      expect(dsl).toMatch(/WordBusNumber/);
+      const facp = readFileSync(join(dir, "FACP.dsl"), "utf8");
+      expect(facp).not.toMatch(/Incorrect|Warning/i);
+      const apic = readFileSync(join(dir, "APIC.dsl"), "utf8");
+      expect(apic).toMatch(/Interrupt Source Override/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("MP table", () => {
+  test("floating pointer and configuration table checksums and entries", () => {
+    const cfg = defaultPlatformTables(2);
+    const b = buildMpTable(cfg, 0xf0000);
+    const dv = new DataView(b.buffer);
+    expect(sig(b)).toBe("_MP_");
+    expect(sum(b.subarray(0, 16))).toBe(0);
+    expect(dv.getUint32(4, true)).toBe(0xf0010);
+    expect(sig(b, 16)).toBe("PCMP");
+    const len = dv.getUint16(16 + 4, true);
+    expect(16 + len).toBe(b.length);
+    expect(sum(b.subarray(16))).toBe(0);
+    const count = dv.getUint16(16 + 34, true);
+    const types: number[] = [];
+    for (let o = 60, i = 0; i < count; i++) { types.push(b[o]!); o += b[o] === 0 ? 20 : 8; }
+    expect(types.filter((x) => x === 0).length).toBe(2);
+    expect(types.filter((x) => x === 2).length).toBe(1);
+    expect(types.filter((x) => x === 3).length).toBe(16); // ExtINT + 15 ISA IRQs
+    expect(types.filter((x) => x === 4).length).toBe(2);
+  });
+});
