@@ -149,6 +149,20 @@ describe("Serial16550", () => {
     expect(m.inw(BASE)).toBe(0xffff);
   });
 
+  it("reports modem-line changes as modem-status interrupts", () => {
+    const { m, uart, irq } = setup();
+    m.outb(IER, 0x08);
+    expect(irq.level).toBe(0);
+    uart.setModemLines({ cts: false });
+    expect(irq.level).toBe(1);
+    expect(m.inb(IIR) & 0x0f).toBe(0x00);
+    expect(m.inb(MSR)).toBe(0xa1);
+    expect(irq.level).toBe(0);
+    uart.setModemLines({ ri: true });
+    uart.setModemLines({ ri: false });
+    expect(m.inb(MSR) & 0x0f).toBe(0x04);
+  });
+
   it("round-trips state", () => {
     const a = setup();
     a.m.outb(FCR, 0xc1);

@@ -122,6 +122,30 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
     this._updateIrq();
   }
 
+  /**
+   * Modem input lines from the host side (a real serial port backend): MSR status bits change
+   * and the matching delta bits are set (TERI only on the trailing edge of RI).
+   */
+  setModemLines(lines: { cts?: boolean; dsr?: boolean; ri?: boolean; dcd?: boolean }): void {
+    const s = this._s;
+    const old = s.msr;
+    let v = old & 0xf0;
+    const put = (on: boolean | undefined, bit: number): void => {
+      if (on !== undefined) v = on ? v | bit : v & ~bit;
+    };
+    put(lines.cts, Msr.CTS);
+    put(lines.dsr, Msr.DSR);
+    put(lines.ri, Msr.RI);
+    put(lines.dcd, Msr.DCD);
+    let delta = old & MSR_ANY_DELTA;
+    if ((old ^ v) & Msr.CTS) delta |= Msr.DCTS;
+    if ((old ^ v) & Msr.DSR) delta |= Msr.DDSR;
+    if ((old ^ v) & Msr.DCD) delta |= Msr.DDCD;
+    if (old & Msr.RI && !(v & Msr.RI)) delta |= Msr.TERI;
+    s.msr = v | delta;
+    this._updateIrq();
+  }
+
   read(offset: number, _size: AccessSize): number {
     const s = this._s;
     switch (offset & 7) {

@@ -181,4 +181,41 @@ describe("AddressSpace", () => {
     root.addSubregion(MemoryRegion.ram("a", new Uint8Array(16)), 0);
     expect(n).toBe(0);
   });
+
+  it("renders nested containers: priority applies between siblings, offsets add up", () => {
+    const { log } = capture();
+    const root = MemoryRegion.container("system", 0x100000);
+    const ram = new Uint8Array(0x10000).fill(1);
+    root.addSubregion(MemoryRegion.ram("ram", ram), 0, { priority: 0 });
+    const hole = MemoryRegion.container("pci-hole", 0x8000);
+    root.addSubregion(hole, 0x8000, { priority: 1 });
+    const dev = MemoryRegion.io("bar", 0x100, recorder());
+    hole.addSubregion(dev, 0x100, { priority: -5 });
+    const as = new AddressSpace("memory", root, log);
+    // Inside the hole only `bar` is mapped; the rest of the hole shows the RAM below it.
+    expect(as.read(0x8000, 1)).toBe(1);
+    expect(as.read(0x8101, 1)).toBe(0x01);
+    expect(as.lookup(0x8101)).toMatchObject({ kind: "mmio", offset: 1, start: 0x8100, end: 0x8200 });
+    dev.setOffset(0x200);
+    expect(as.lookup(0x8101).kind).toBe("ram");
+    expect(as.lookup(0x8201)).toMatchObject({ kind: "mmio", offset: 1 });
+    const tree = as.dumpTree();
+    expect(tree).toContain("address-space: memory");
+    expect(tree).toContain("  00000000-000fffff (prio 0, container): system");
+    expect(tree).toContain("    00008000-0000ffff (prio 1, container): pci-hole");
+    expect(tree).toContain("      00008200-000082ff (prio -5, i/o): bar");
+    hole.setEnabled(false);
+    expect(as.dumpTree()).toContain("pci-hole [disabled]");
+    expect(as.read(0x8201, 1)).toBe(1);
+  });
+
+  it("refuses to map a region twice and reports unmapped operations as bugs", () => {
+    const root = MemoryRegion.container("system", 0x10000);
+    const r = MemoryRegion.ram("r", new Uint8Array(16));
+    root.addSubregion(r, 0);
+    expect(() => root.addSubregion(r, 0x100)).toThrow(EmulatorBug);
+    expect(() => root.removeSubregion(MemoryRegion.ram("x", new Uint8Array(16)))).toThrow(EmulatorBug);
+    expect(() => r.addSubregion(MemoryRegion.ram("y", new Uint8Array(16)), 0)).toThrow(EmulatorBug);
+    expect(() => MemoryRegion.container("bad", 0)).toThrow(EmulatorBug);
+  });
 });
