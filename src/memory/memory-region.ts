@@ -15,6 +15,7 @@
  */
 
 import { EmulatorBug } from "../common/errors.js";
+import type { IDisposable } from "../common/lifecycle.js";
 import type { RegionOps } from "./types.js";
 
 export type RegionKind = "ram" | "rom" | "io" | "alias" | "container";
@@ -39,7 +40,7 @@ function checkSize(name: string, size: number): void {
   if (!Number.isSafeInteger(size) || size <= 0) throw new EmulatorBug(`memory region "${name}": bad size ${size}`);
 }
 
-export class MemoryRegion {
+export class MemoryRegion implements IDisposable {
   private readonly _children: Subregion[] = [];
   private readonly _watchers = new Set<() => void>();
   private _enabled = true;
@@ -78,7 +79,7 @@ export class MemoryRegion {
   /** A window of `size` bytes onto `target`, starting at `targetOffset` inside it. */
   static alias(name: string, target: MemoryRegion, targetOffset: number, size: number): MemoryRegion {
     const r = new MemoryRegion(name, "alias", size, null, null, target, targetOffset);
-    target.watch(() => r._notify());
+    r._unwatchTarget = target.watch(() => r._notify());
     return r;
   }
 
@@ -147,6 +148,13 @@ export class MemoryRegion {
   }
 
   private _unwatchParent: (() => void) | null = null;
+  private _unwatchTarget: (() => void) | null = null;
+
+  /** Detach an alias from its target's change notifications (an unmapped alias that is dropped). */
+  dispose(): void {
+    this._unwatchTarget?.();
+    this._unwatchTarget = null;
+  }
 
   removeSubregion(child: MemoryRegion): void {
     const i = this._children.findIndex((s) => s.region === child);

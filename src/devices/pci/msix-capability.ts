@@ -69,6 +69,7 @@ export class MsixCapability {
       read: (off: number, _s: AccessSize) => this._pba[off >> 2]!,
       write: () => _dev.bus?.logger.guestError(`PCI ${_dev.id}: write to read-only MSI-X PBA`, `msix-pba ${_dev.id}`),
     }), pbaOff);
+    _dev.onDeviceReset(() => this.reset());
     _dev.onConfigWrite((off, len) => {
       if (off < o + 4 && off + len > o + 2) this._deliverPending();
     });

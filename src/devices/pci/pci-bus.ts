@@ -5,13 +5,14 @@
  * - INTx: a device's pin (INTA..INTD) is mapped to an IrqLine by the board's `intxRoute`
  *   callback (the swizzle plus PIRQ routing live in the board). Several devices may share a
  *   line: the bus counts assertions per line and drives it high while any is asserted.
- * - MSI/MSI-X messages go to the board's MsiSink (the APIC bus).
+ * - MSI/MSI-X messages go to the board's MsiSink (the APIC bus); DMA goes to `dma`.
  * Only bus 0 exists (no PCI-PCI bridges yet); configuration cycles to other buses read
  * all-ones.
  */
 
 import { ConfigError } from "../../common/errors.js";
 import { nullLogger, type Logger } from "../../common/log.js";
+import type { AddressSpace } from "../../memory/address-space.js";
 import type { MemoryRegion } from "../../memory/memory-region.js";
 import type { IrqLine } from "../irq.js";
 import type { PciDevice } from "./pci-device.js";
@@ -34,6 +35,8 @@ export interface PciBusOptions {
   io: MemoryRegion;
   intxRoute?: IntxRoute;
   msi?: MsiSink;
+  /** What bus-master DMA reaches (usually the system memory space). */
+  dma?: AddressSpace;
   logger?: Logger;
 }
 
@@ -41,6 +44,8 @@ export class PciBus {
   readonly memory: MemoryRegion;
   readonly io: MemoryRegion;
   readonly logger: Logger;
+  /** Target of bus-master DMA, or null when the board wired none. */
+  readonly dma: AddressSpace | null;
   private readonly _devices: (PciDevice | undefined)[] = new Array<PciDevice | undefined>(256);
   private readonly _intxRoute: IntxRoute | null;
   private readonly _msi: MsiSink | null;
@@ -52,6 +57,7 @@ export class PciBus {
     this.io = opts.io;
     this._intxRoute = opts.intxRoute ?? null;
     this._msi = opts.msi ?? null;
+    this.dma = opts.dma ?? null;
     this.logger = opts.logger ?? nullLogger();
   }
 

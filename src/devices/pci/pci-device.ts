@@ -74,6 +74,7 @@ export abstract class PciDevice<S extends PciDeviceState = PciDeviceState> exten
   readonly interruptPin: number;
   private readonly _bars: (Bar | undefined)[] = [];
   private readonly _writeHooks: ((offset: number, size: number) => void)[] = [];
+  private readonly _resetHooks: (() => void)[] = [];
   private _bus: PciBus | null = null;
   private _devfn = -1;
   private _nextCap: number = PciReg.CAP_START;
@@ -241,6 +242,37 @@ export abstract class PciDevice<S extends PciDeviceState = PciDeviceState> exten
     this._bus?.setIntx(this, (this.interruptPin - 1) as PciPin, asserted);
   }
 
+  /**
+   * Bus-master DMA read from guest memory into `dst`. Returns false (and fills `dst` with
+   * all-ones, as a master abort) when bus mastering is off or no DMA space is wired.
+   */
+  dmaRead(gpa: number, dst: Uint8Array): boolean {
+    const dma = this._bus?.dma;
+    if (!dma || !this.busMaster) {
+      this._bus?.logger.guestError(`PCI ${this.id}: DMA read with bus mastering disabled`, `pci-dma-nomaster ${this.id}`);
+      dst.fill(0xff);
+      return false;
+    }
+    dma.readBytes(gpa, dst);
+    return true;
+  }
+
+  /** Bus-master DMA write; dropped (false) when bus mastering is off. */
+  dmaWrite(gpa: number, src: Uint8Array): boolean {
+    const dma = this._bus?.dma;
+    if (!dma || !this.busMaster) {
+      this._bus?.logger.guestError(`PCI ${this.id}: DMA write with bus mastering disabled`, `pci-dma-nomaster ${this.id}`);
+      return false;
+    }
+    dma.writeBytes(gpa, src);
+    return true;
+  }
+
+  /** Register a hook run on device reset (capabilities with state outside config space). */
+  onDeviceReset(hook: () => void): void {
+    this._resetHooks.push(hook);
+  }
+
   /** Send an MSI/MSI-X message (dropped while bus mastering is disabled, as on hardware). */
   sendMsi(addressLo: number, addressHi: number, data: number): void {
     if (!this.busMaster) {
@@ -250,9 +282,15 @@ export abstract class PciDevice<S extends PciDeviceState = PciDeviceState> exten
     this._bus?.deliverMsi(addressLo, addressHi, data);
   }
 
-  /** Power-on state of the common header: clear COMMAND, status error bits, BARs, INTx. */
+  /**
+   * Power-on state: clear COMMAND, status error bits, BARs, INTx, and every guest-writable
+   * bit from 0x40 on (capabilities: MSI/MSI-X disabled). Subclasses set their own defaults
+   * after calling super.onReset().
+   */
   protected override onReset(): void {
     const c = this.config;
+    for (let i = PciReg.CAP_START; i < c.size; i++) c.bytes[i] = c.bytes[i]! & ~c.wmask[i]!;
+    for (const h of this._resetHooks) h();
     c.set16(PciReg.COMMAND, 0);
     c.set16(PciReg.STATUS, c.get16(PciReg.STATUS) & ~(PciStatus.W1C_MASK | PciStatus.INTERRUPT));
     c.set8(PciReg.INTERRUPT_LINE, 0);

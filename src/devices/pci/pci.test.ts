@@ -46,7 +46,7 @@ function rig(): Rig {
     if (!lines.has(n)) lines.set(n, m.irq());
     return lines.get(n)!;
   };
-  const bus = new PciBus({ memory: m.memRoot, io: m.ioRoot, intxRoute: route, msi: sink, logger: m.logger });
+  const bus = new PciBus({ memory: m.memRoot, io: m.ioRoot, intxRoute: route, msi: sink, dma: m.mem, logger: m.logger });
   const host = new PciHost({ bus });
   host.realize();
   m.mapIo(CF8, 4, host.configAddressOps, "pci-conf-idx");
@@ -284,5 +284,42 @@ describe("MSI and MSI-X", () => {
     expect(m.readl(t + 8)).toBe(0);
     msix.setState(st);
     expect(m.readl(t + 8)).toBe(0x41);
+  });
+
+  it("clears MSI and MSI-X state on device reset", () => {
+    const { m, bus } = rig();
+    const d = new TestDev();
+    const msi = new MsiCapability(d, { is64: false });
+    const msix = new MsixCapability(d, { vectors: 1, barIndex: 2, barRegion: d.big });
+    bus.attach(d, 9 << 3);
+    d.realize();
+    const df = 9 << 3;
+    cfgWrite(m, df, msi.offset + 2, 1, 2);
+    cfgWrite(m, df, msix.offset + 2, 0x8000, 2);
+    expect(msi.enabled && msix.enabled).toBe(true);
+    msix.setState({ table: [1, 2, 3, 0], pba: [0, 0] });
+    d.reset();
+    expect(msi.enabled || msix.enabled).toBe(false);
+    expect(msix.getState().table).toEqual([0, 0, 0, 1]);
+    expect(cfgRead(m, df, msi.offset, 1)).toBe(0x05);
+  });
+});
+
+describe("PCI DMA", () => {
+  it("reads and writes guest memory only while bus mastering is enabled", () => {
+    const { m, bus } = rig();
+    const ram = m.mapRam(0, 0x1000);
+    const d = new TestDev();
+    bus.attach(d, 10 << 3);
+    d.realize();
+    const buf = new Uint8Array(4);
+    expect(d.dmaWrite(0x100, Uint8Array.of(1, 2, 3, 4))).toBe(false);
+    expect(ram[0x100]).toBe(0);
+    expect(d.dmaRead(0x100, buf)).toBe(false);
+    expect([...buf]).toEqual([0xff, 0xff, 0xff, 0xff]);
+    cfgWrite(m, 10 << 3, 4, 0x0004, 2);
+    expect(d.dmaWrite(0x100, Uint8Array.of(1, 2, 3, 4))).toBe(true);
+    expect(d.dmaRead(0x101, buf)).toBe(true);
+    expect([...buf.subarray(0, 3)]).toEqual([2, 3, 4]);
   });
 });
