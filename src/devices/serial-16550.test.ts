@@ -41,9 +41,18 @@ describe("Serial16550", () => {
     m.outb(MCR, 0x10 | 0x0a);
     expect(m.inb(MSR) & 0xf0).toBe(0x90);
     m.outb(MCR, 0);
-    // FIFO: IIR bits 7:6 = 11 with FIFO enabled, no 64-byte bit.
+    // EFR probe: LCR = 0xBF, write "EFR" (FCR) = 0, then FCR = FIFO enable; IIR >> 6 == 3.
+    m.outb(LCR, 0xbf);
+    m.outb(FCR, 0);
+    m.outb(LCR, 0);
     m.outb(FCR, 0x01);
     expect(m.inb(IIR) >> 6).toBe(3);
+    // No EFR: offset 2 reads back non-zero (IIR) in both configuration modes.
+    for (const lcr of [0x80, 0xbf]) {
+      m.outb(LCR, lcr);
+      expect(m.inb(IIR)).not.toBe(0);
+    }
+    m.outb(LCR, 0);
     m.outb(LCR, 0x80);
     m.outb(FCR, 0x21);
     m.outb(LCR, 0);
