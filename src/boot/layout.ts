@@ -119,3 +119,9 @@ export const DEFAULT_RTC_CENTURY_INDEX = 0x32;
 export const DEFAULT_HPET_BLOCK_ID = 0x8086a201;
 /** PCI configuration mechanism #1 ports (CONFIG_ADDRESS/CONFIG_DATA, 8 bytes), consumed by PCI0. */
 export const DEFAULT_PCI_CONFIG_PORT = 0xcf8;
+/**
+ * GSIs of PCI INTx: slot s, pin p (0 = INTA) raises DEFAULT_PCI_INTX_GSIS[(s + p) % 4] (the
+ * standard swizzle onto IOAPIC pins 16..19, as QEMU q35 does in APIC mode); the board's PCI
+ * intxRoute must agree.
+ */
+export const DEFAULT_PCI_INTX_GSIS: readonly [number, number, number, number] = [16, 17, 18, 19];

@@ -3,20 +3,20 @@
  * floating pointer structure (4.1) and the MP configuration table (4.2) with processor (4.3.1),
  * bus (4.3.2), I/O APIC (4.3.3), I/O interrupt assignment (4.3.4) and local interrupt
  * assignment (4.3.5) entries. ISA IRQs 0..15 go to the IOAPIC pin of the same number unless
- * the config's ISA overrides say otherwise; pin 0 carries ExtINT from the 8259.
+ * the config's ISA overrides say otherwise; pin 0 carries ExtINT from the 8259. PCI INTx
+ * entries follow the config's swizzle (the same routing the DSDT's _PRT describes).
  */
 import { ConfigError } from "../common/errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 import { ByteWriter, fmtSize } from "./bytes.js";
 import { checksum } from "./acpi/sdt.js";
-import type { PlatformTablesConfig } from "./acpi/config.js";
+import { IntiFlags, type PlatformTablesConfig } from "./acpi/config.js";
 import { MPTABLE_GPA, MPTABLE_MAX } from "./layout.js";
 
 const FLOATING_SIZE = 16, HEADER_SIZE = 44;
 const PROC = 0, BUS = 1, IOAPIC = 2, IOINT = 3, LINT = 4;
 const INT_INT = 0, INT_NMI = 1, INT_EXTINT = 3;
 const LAPIC_VERSION = 0x14, IOAPIC_VERSION = 0x11;
-const ISA_BUS = 0;
 /** CPUID signature/features reported for every processor (family 6; FPU, APIC). */
 const CPU_SIGNATURE = 0x600, CPU_FEATURES = 0x201;
 
@@ -26,10 +26,14 @@ export function buildMpTable(cfg: PlatformTablesConfig, gpa = MPTABLE_GPA): Uint
   cfg.apicIds.forEach((id, i) => {
     entries.push(new ByteWriter(20).u8(0, PROC).u8(1, id).u8(2, LAPIC_VERSION).u8(3, 1 | (i === 0 ? 2 : 0)).u32(4, CPU_SIGNATURE).u32(8, CPU_FEATURES).bytes);
   });
-  entries.push(new ByteWriter(8).u8(0, BUS).u8(1, ISA_BUS).ascii(2, "ISA   ").bytes);
+  // Bus ids: PCI bus 0 (when present) is id 0, ISA follows (as SeaBIOS numbers them).
+  const pciBus = cfg.pci ? 0 : -1;
+  const isaBus = pciBus + 1;
+  if (cfg.pci) entries.push(new ByteWriter(8).u8(0, BUS).u8(1, pciBus).ascii(2, "PCI   ").bytes);
+  entries.push(new ByteWriter(8).u8(0, BUS).u8(1, isaBus).ascii(2, "ISA   ").bytes);
   entries.push(new ByteWriter(8).u8(0, IOAPIC).u8(1, cfg.ioapicId).u8(2, IOAPIC_VERSION).u8(3, 1).u32(4, cfg.ioapicGpa).bytes);
-  const ioint = (type: number, flags: number, irq: number, pin: number): Uint8Array =>
-    new ByteWriter(8).u8(0, IOINT).u8(1, type).u16(2, flags).u8(4, ISA_BUS).u8(5, irq).u8(6, cfg.ioapicId).u8(7, pin).bytes;
+  const ioint = (type: number, flags: number, irq: number, pin: number, bus = isaBus): Uint8Array =>
+    new ByteWriter(8).u8(0, IOINT).u8(1, type).u16(2, flags).u8(4, bus).u8(5, irq).u8(6, cfg.ioapicId).u8(7, pin).bytes;
   if (cfg.pic8259) entries.push(ioint(INT_EXTINT, 0, 0, 0));
   for (let irq = 0; irq < 16; irq++) {
     const ov = cfg.isaOverrides.find((o) => o.irq === irq);
@@ -39,7 +43,14 @@ export function buildMpTable(cfg: PlatformTablesConfig, gpa = MPTABLE_GPA): Uint
     if (pin >= cfg.ioapicPins) continue;
     entries.push(ioint(INT_INT, ov ? ov.flags : 0, irq, pin));
   }
-  const lint = (type: number, pin: number): Uint8Array => new ByteWriter(8).u8(0, LINT).u8(1, type).u16(2, 0).u8(4, ISA_BUS).u8(5, 0).u8(6, 0xff).u8(7, pin).bytes;
+  const gsis = cfg.pci?.intxGsis;
+  if (gsis) {
+    // PCI source irq = slot << 2 | pin (MP spec 4.3.4 / D.3); level-triggered, active-low.
+    for (let slot = 0; slot < 32; slot++) {
+      for (let pin = 0; pin < 4; pin++) entries.push(ioint(INT_INT, IntiFlags.LEVEL | IntiFlags.ACTIVE_LOW, (slot << 2) | pin, gsis[(slot + pin) % 4]!, pciBus));
+    }
+  }
+  const lint = (type: number, pin: number): Uint8Array => new ByteWriter(8).u8(0, LINT).u8(1, type).u16(2, 0).u8(4, isaBus).u8(5, 0).u8(6, 0xff).u8(7, pin).bytes;
   entries.push(lint(INT_EXTINT, 0), lint(INT_NMI, 1));
   const bodyLen = entries.reduce((s, e) => s + e.length, 0);
   const total = FLOATING_SIZE + HEADER_SIZE + bodyLen;

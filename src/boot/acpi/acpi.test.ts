@@ -117,6 +117,8 @@ describe("ACPI tables", () => {
       expect(dsl).toMatch(/Device \(PCI0\)/);
       expect(dsl).toMatch(/EisaId \("PNP0A03"\)/);
       expect(dsl).toMatch(/WordBusNumber/);
+      expect(dsl).toMatch(/Name \(_PRT, Package \(0x80\)/);
+      expect(dsl).toMatch(/0x0003FFFF,\s*0x03,\s*Zero,\s*0x12/); // slot 3 INTD -> GSI 16 + (3+3)%4
       const facp = readFileSync(join(dir, "FACP.dsl"), "utf8");
       expect(facp).not.toMatch(/Incorrect|Warning/i);
       const apic = readFileSync(join(dir, "APIC.dsl"), "utf8");
@@ -144,7 +146,8 @@ describe("MP table", () => {
     for (let o = 60, i = 0; i < count; i++) { types.push(b[o]!); o += b[o] === 0 ? 20 : 8; }
     expect(types.filter((x) => x === 0).length).toBe(2);
     expect(types.filter((x) => x === 2).length).toBe(1);
-    expect(types.filter((x) => x === 3).length).toBe(16); // ExtINT + 15 ISA IRQs
+    expect(types.filter((x) => x === 3).length).toBe(16 + 128); // ExtINT + 15 ISA IRQs + 32 slots x 4 pins
+    expect(types.filter((x) => x === 1).length).toBe(2); // PCI, ISA
     expect(types.filter((x) => x === 4).length).toBe(2);
   });
 });

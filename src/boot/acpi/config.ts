@@ -7,7 +7,7 @@ import {
   DEFAULT_PCI_MMIO32_END, DEFAULT_PCI_MMIO32_GPA, DEFAULT_PIT_GSI, DEFAULT_PIT_IRQ, DEFAULT_PM1A_CNT_PORT,
   DEFAULT_PM1A_EVT_PORT, DEFAULT_PM_TMR_PORT, DEFAULT_RESET_PORT, DEFAULT_RESET_VALUE, DEFAULT_S5_SLP_TYP,
   DEFAULT_SCI_IRQ, DEFAULT_RTC_CENTURY_INDEX, DEFAULT_HPET_BLOCK_ID,
-  DEFAULT_PCI_CONFIG_PORT,
+  DEFAULT_PCI_CONFIG_PORT, DEFAULT_PCI_INTX_GSIS,
 } from "../layout.js";
 
 /** MPS INTI flags (MADT 5.2.12.5, MP spec 4.3.4): polarity bits 0..1, trigger bits 2..3. */
@@ -45,6 +45,21 @@ export interface AcpiPmConfig {
   acpiDisable: number;
 }
 
+export interface PciRootConfig {
+  busStart: number;
+  busEnd: number;
+  /** The 32-bit MMIO window for BARs, inclusive. */
+  mmio32Start: number;
+  mmio32End: number;
+  /** CONFIG_ADDRESS port of configuration mechanism #1 (8 ports). */
+  configPort: number;
+  /**
+   * INTx routing on bus 0: slot s, pin p (0 = INTA) is wired to GSI intxGsis[(s + p) % 4]
+   * (level-triggered, active-low). Emitted as _PRT and as MP-table interrupt entries.
+   */
+  intxGsis: readonly [number, number, number, number] | null;
+}
+
 export interface PlatformTablesConfig {
   /** Local APIC id of each CPU (CPU 0 is the boot processor). */
   apicIds: readonly number[];
@@ -65,8 +80,8 @@ export interface PlatformTablesConfig {
   hpet: { gpa: number; eventTimerBlockId: number; minTick: number } | null;
   /** PCIe ECAM (MCFG); null = no MCFG (i440fx-style type-1 config only). */
   ecam: { gpa: number; startBus: number; endBus: number } | null;
-  /** _SB.PCI0 in the DSDT; null = no PCI root bridge. */
-  pci: { busStart: number; busEnd: number; mmio32Start: number; mmio32End: number; configPort: number } | null;
+  /** _SB.PCI0 in the DSDT (and the PCI bus in the MP table); null = no PCI root bridge. */
+  pci: PciRootConfig | null;
 }
 
 /** The QEMU-pc-like defaults for `cpus` CPUs. */
@@ -88,6 +103,6 @@ export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
     rtcCentury: DEFAULT_RTC_CENTURY_INDEX,
     hpet: { gpa: DEFAULT_HPET_GPA, eventTimerBlockId: DEFAULT_HPET_BLOCK_ID, minTick: 128 },
     ecam: { gpa: DEFAULT_ECAM_GPA, startBus: 0, endBus: 255 },
-    pci: { busStart: 0, busEnd: 255, mmio32Start: DEFAULT_PCI_MMIO32_GPA, mmio32End: DEFAULT_PCI_MMIO32_END, configPort: DEFAULT_PCI_CONFIG_PORT },
+    pci: { busStart: 0, busEnd: 255, mmio32Start: DEFAULT_PCI_MMIO32_GPA, mmio32End: DEFAULT_PCI_MMIO32_END, configPort: DEFAULT_PCI_CONFIG_PORT, intxGsis: DEFAULT_PCI_INTX_GSIS },
   };
 }

@@ -116,9 +116,21 @@ export function buildDsdt(cfg: PlatformTablesConfig): Uint8Array {
       aml.name("_ADR", aml.int(0)),
       aml.name("_UID", aml.int(0)),
       aml.name("_CRS", crs),
+      ...(p.intxGsis ? [aml.name("_PRT", prt(p.intxGsis))] : []),
     ])]));
   }
   const code = aml.concat(body);
   const w = sdt("DSDT", SDT_HEADER_SIZE + code.length, 2).set(SDT_HEADER_SIZE, code);
   return finish(w);
+}
+
+/** _PRT: for every slot 0..31 and pin INTA..INTD, Package { 0xSSSSFFFF, pin, Zero, GSI }. */
+function prt(gsis: readonly [number, number, number, number]): aml.Aml {
+  const entries: aml.Aml[] = [];
+  for (let slot = 0; slot < 32; slot++) {
+    for (let pin = 0; pin < 4; pin++) {
+      entries.push(aml.pkg([aml.int(slot * 0x10000 + 0xffff), aml.int(pin), aml.int(0), aml.int(gsis[(slot + pin) % 4]!)]));
+    }
+  }
+  return aml.pkg(entries);
 }
