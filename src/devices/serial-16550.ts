@@ -71,12 +71,13 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
   private readonly _backend: CharBackend;
   private readonly _log: Logger;
   private readonly _timer: Timer | null;
+  private readonly _clock: VirtualClock | null;
   private _s: Serial16550State = Serial16550._powerOn();
   private _irqLevel = -1;
 
   constructor(opts: Serial16550Options) {
-    super(opts.id ?? "serial0");
-    if (!opts || typeof opts.irq?.set !== "function") throw new ConfigError("Serial16550: option irq must be an IrqLine");
+    super(opts?.id ?? "serial0");
+    if (typeof opts?.irq?.set !== "function") throw new ConfigError("Serial16550: option irq must be an IrqLine");
     if (typeof opts.backend?.write !== "function" || typeof opts.backend.onInput !== "function") throw new ConfigError("Serial16550: option backend must be a CharBackend");
     this._irq = opts.irq;
     this._backend = opts.backend;
@@ -85,8 +86,6 @@ export class Serial16550 extends Device<Serial16550State> implements RegionOps {
     this._clock = opts.clock ?? null;
     this._register(opts.backend.onInput((bytes) => this.receive(bytes)));
   }
-
-  private readonly _clock: VirtualClock | null;
 
   private static _powerOn(): Serial16550State {
     return {

@@ -68,6 +68,7 @@ export class AddressSpace extends Disposable {
     this._log.guestError(`${this.name}: unassigned ${size}-byte ${op} at 0x${addr.toString(16)}`, `unassigned ${this.name}`);
   }
 
+  /** Read 1, 2 or 4 bytes (unsigned). Size 8 belongs to read64; here it yields the low half. */
   read(addr: number, size: AccessSize): number {
     if (size === 8) return this.read64(addr).lo;
     const r = this.flatView.find(addr);
@@ -84,6 +85,7 @@ export class AddressSpace extends Disposable {
     return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
   }
 
+  /** Write the low 1, 2 or 4 bytes of `value`. Size 8 writes `value` as the low half, zero high. */
   write(addr: number, value: number, size: AccessSize): void {
     if (size === 8) {
       this.write64(addr, value >>> 0, 0);
