@@ -79,6 +79,23 @@ export class SoftMmu {
     return gpa;
   }
 
+  /**
+   * Translate for instruction fetch without raising anything (look-ahead translation):
+   * returns the physical address or -1.
+   */
+  probe(gva: number, mmuIdx: number): number {
+    const s = this._state;
+    const saved = [s.run(RunWord.EXC_VECTOR), s.run(RunWord.EXC_ERROR), s.run(RunWord.EXC_ADDR_LO), s.run(RunWord.EXC_ADDR_HI)];
+    const gpa = this.translate(gva, Access.EXEC, mmuIdx);
+    if (gpa < 0) {
+      s.setRun(RunWord.EXC_VECTOR, saved[0]!);
+      s.setRun(RunWord.EXC_ERROR, saved[1]!);
+      s.setRun(RunWord.EXC_ADDR_LO, saved[2]!);
+      s.setRun(RunWord.EXC_ADDR_HI, saved[3]!);
+    }
+    return gpa;
+  }
+
   /** Read `size` bytes at a physical address (RAM or MMIO) as (lo, hi) into the scratch area. */
   private _readPhys(gpa: number, size: number, dst: number): void {
     const off = this._bus.ramWasmOffset(gpa, false);

@@ -26,6 +26,8 @@ export const MAX_TB_INSNS = 128;
 
 export interface TranslatedBlock {
   unit: IrUnit;
+  /** Static successor PCs (see X86Ctx.successors). */
+  successors: number[];
   physPc: number;
   physPages: number[];
   guestBytes: number;
@@ -72,18 +74,22 @@ export class X86Translator {
    * Translate the block at `pc`. Returns undefined when the FIRST instruction cannot be fetched
    * or decoded: the exception is then pending in CPU state and no block exists.
    */
-  translate(pc: number, hflags: number): TranslatedBlock | undefined {
+  translate(pc: number, hflags: number, speculative = false): TranslatedBlock | undefined {
     const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
     const reader = new PageCodeReader(this._mmu, mmuIdx);
     const mode = codeMode(hflags);
     const b = new IrBuilder(`tb${this._seq++}`);
-    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false };
+    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false, successors: [] };
     const startPage = Math.floor(pc / 4096);
     let cur = pc, insns = 0, physPc = -1;
     while (!ctx.ended) {
       const r = this._decode(reader, cur, mode);
       if ("fault" in r) {
-        if (insns > 0) break; // end the block before it; the fault is raised when it runs first
+        // A fetch fault after the first instruction, or in a look-ahead translation, must not
+        // raise now: the block ends before it and the fault happens if and when it executes.
+        if (r.fault === "PF") this._mmu.raise(-1);
+        if (insns > 0) break;
+        if (speculative) return undefined;
         if (r.fault === "PF") this._mmu.translate(reader.faultAddr, Access.EXEC, mmuIdx); // re-raise with the walk's error code
         else if (r.fault === "GP") this._mmu.raise(Vec.GP, 0);
         else this._unimplemented(ctx, r.pc, r.reason, true);
@@ -103,7 +109,7 @@ export class X86Translator {
     }
     if (!ctx.ended) endBlock(ctx, cur, TbExit.NEXT);
     if (physPc < 0) physPc = (reader.pages[0] ?? 0) * 4096;
-    return { unit: b.finish(), physPc, physPages: reader.pages, guestBytes: cur - pc, insns: Math.max(insns, 1) };
+    return { unit: b.finish(), successors: ctx.successors, physPc, physPages: reader.pages, guestBytes: cur - pc, insns: Math.max(insns, 1) };
   }
 
   /** An undefined or unimplemented encoding: #UD in the guest, logged once per reason. */

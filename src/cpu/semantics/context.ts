@@ -23,6 +23,12 @@ export interface X86Ctx {
   ccOp: CcOp | -1;
   /** Set by semantics that emitted the block's final exit (jumps, mode changes, HLT). */
   ended: boolean;
+  /**
+   * Static successors: PCs this block may continue at, known at translate time (direct branch
+   * targets, fall-throughs, return points after calls). The JIT translates them ahead to batch
+   * several blocks into one Wasm module.
+   */
+  readonly successors: number[];
 }
 
 export const code64 = (ctx: X86Ctx): boolean => (ctx.hflags & HFlag.CS64) !== 0;
@@ -55,6 +61,7 @@ export function setRip(ctx: X86Ctx, target: Temp | number): void {
 /** End the block: RIP already stored (or `target`), return to the dispatcher. */
 export function endBlock(ctx: X86Ctx, target?: Temp | number, code: TbExit = TbExit.NEXT): void {
   if (target !== undefined) setRip(ctx, target);
+  if (typeof target === "number" && code === TbExit.NEXT) ctx.successors.push(target);
   ctx.b.exit(code);
   ctx.ended = true;
 }

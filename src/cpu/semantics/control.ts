@@ -66,6 +66,7 @@ function CALL(ctx: X86Ctx): void {
   const op = ctx.insn.operands[0];
   const dest = op?.kind === "rel" ? b.i64(op.target) : target(ctx, read(ctx, operand(ctx, 0)));
   push(ctx, b.i64(nextPc(ctx)), ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
+  ctx.successors.push(nextPc(ctx)); // where the callee returns to
   endBlock(ctx, dest);
 }
 

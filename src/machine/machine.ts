@@ -1,0 +1,142 @@
+/**
+ * Machine: one emulated computer, host-neutral. It owns the Wasm memory, the address spaces,
+ * the device tree, the virtual clock and the CPU; a board function (pc.ts) builds and wires
+ * them. Hosts drive it with `runSlice()` and act on the result (keep going, idle until a
+ * deadline, or stop with an exit code). Many machines can live in one process; `dispose()`
+ * releases everything.
+ */
+
+import { ConfigError } from "../common/errors.js";
+import { Disposable, Emitter, type Event, type IDisposable } from "../common/lifecycle.js";
+import { Logger, type LogCategory, type LogSink } from "../common/log.js";
+import type { Cpu, StopReason } from "../cpu/cpu.js";
+import type { CharBackend } from "../devices/char-backend.js";
+import type { ShutdownCause, SystemControl } from "../devices/system-control.js";
+import { VirtualClock } from "../devices/virtual-clock.js";
+import type { AddressSpace } from "../memory/address-space.js";
+import { WasmLayout } from "../memory/wasm-layout.js";
+
+export interface MachineOptions {
+  /** Board: "pc" (default). */
+  board?: "pc";
+  /** Guest RAM in bytes (default 512 MiB, at most 3.5 GiB: all of it below the PCI hole). */
+  memoryBytes?: number;
+  /** -kernel: a bzImage, a PVH vmlinux or a multiboot image. */
+  kernel: Uint8Array;
+  initrd?: Uint8Array;
+  cmdline?: string;
+  /** COM1's backend (default: output discarded). */
+  serial?: CharBackend;
+  /** "deterministic": time advances with retired instructions; "realtime" needs hostNowNs. */
+  clock?: { mode: "deterministic" } | { mode: "realtime"; hostNowNs: () => number };
+  logSink?: LogSink;
+  log?: LogCategory[];
+  /** Turn guest resets into an exit (QEMU -no-reboot). */
+  noReboot?: boolean;
+  /** Host time in ms, for statistics (compile time). */
+  nowMs?: () => number;
+}
+
+export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
+export const MAX_MEMORY_BYTES = 0xe000_0000;
+
+/** What a slice of execution ended with. */
+export type SliceResult =
+  | { kind: "running" }
+  /** The CPU is halted; nothing happens before virtual time `untilNs` (Infinity: never). */
+  | { kind: "idle"; untilNs: number }
+  | { kind: "exit"; exitCode: number; reason: string };
+
+export class Machine extends Disposable implements SystemControl {
+  readonly log: Logger;
+  readonly clock: VirtualClock;
+  readonly wasmMemory: WebAssembly.Memory;
+  readonly ramBytes: number;
+  /** Set by the board. */
+  cpu!: Cpu;
+  memory!: AddressSpace;
+  io!: AddressSpace;
+  /** Board-specific reset of devices and reload of the kernel. */
+  resetHook: () => void = () => {};
+  private _pending: ShutdownCause | null = null;
+  private readonly _onShutdown = this._register(new Emitter<ShutdownCause>());
+  readonly onShutdown: Event<ShutdownCause> = this._onShutdown.event;
+  readonly noReboot: boolean;
+
+  constructor(opts: MachineOptions) {
+    super();
+    const mem = opts.memoryBytes ?? DEFAULT_MEMORY_BYTES;
+    if (!Number.isSafeInteger(mem) || mem < 16 * 1024 * 1024 || mem > MAX_MEMORY_BYTES)
+      throw new ConfigError(`memory size ${mem} is out of range (16 MiB .. 3.5 GiB)`);
+    this.ramBytes = mem;
+    this.noReboot = opts.noReboot ?? false;
+    this.log = new Logger(opts.logSink);
+    if (opts.log) this.log.enable(...opts.log);
+    const c = opts.clock ?? { mode: "deterministic" as const };
+    this.clock = new VirtualClock(c.mode === "realtime" ? { mode: "realtime", hostNowNs: c.hostNowNs } : { mode: "deterministic" });
+    const pages = Math.ceil((WasmLayout.RAM_BASE + mem) / WasmLayout.WASM_PAGE);
+    this.wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
+  }
+
+  /** Take ownership of a board part: it is disposed with the machine. */
+  own<T extends IDisposable>(d: T): T {
+    return this._register(d);
+  }
+
+  /** Guest RAM as bytes (gpa 0 .. ramBytes). */
+  get ram(): Uint8Array {
+    return new Uint8Array(this.wasmMemory.buffer, WasmLayout.RAM_BASE, this.ramBytes);
+  }
+
+  // ---- SystemControl: requests act at the next slice boundary
+  requestReset(reason: string): void {
+    this._pending ??= { kind: "reset", reason };
+    this.cpu?.requestStop();
+  }
+  requestPowerOff(reason: string, exitCode = 0): void {
+    this._pending = { kind: "poweroff", reason, exitCode };
+    this.cpu?.requestStop();
+  }
+
+  /**
+   * Run guest code for at most `maxInsns` instructions (fewer if a timer is due sooner in
+   * deterministic mode), fire due timers, and report.
+   */
+  runSlice(maxInsns = 200_000): SliceResult {
+    const clock = this.clock;
+    let budget = maxInsns;
+    if (clock.mode === "deterministic") {
+      const next = clock.nextDeadline();
+      if (next !== Infinity) budget = Math.max(1, Math.min(budget, Math.ceil(next - clock.now())));
+    }
+    const before = this.cpu.stats.insnsRetired;
+    const stop: StopReason = this.cpu.run(budget);
+    if (clock.mode === "deterministic") clock.advanceInsns(this.cpu.stats.insnsRetired - before);
+    clock.runDueTimers();
+    const p = this._pending;
+    if (p) {
+      this._pending = null;
+      this._onShutdown.fire(p);
+      if (p.kind === "poweroff") return { kind: "exit", exitCode: p.exitCode, reason: p.reason };
+      if (this.noReboot) return { kind: "exit", exitCode: 0, reason: `reset (${p.reason}) with -no-reboot` };
+      this.resetHook();
+      return { kind: "running" };
+    }
+    if (stop === "reset") {
+      // A triple fault that did not come through requestReset.
+      if (this.noReboot) return { kind: "exit", exitCode: 0, reason: "triple fault with -no-reboot" };
+      this.resetHook();
+      return { kind: "running" };
+    }
+    if (stop === "halt") {
+      const until = clock.nextDeadline();
+      if (clock.mode === "deterministic" && until !== Infinity) {
+        clock.warpToNextDeadline();
+        clock.runDueTimers();
+        return { kind: "running" };
+      }
+      return { kind: "idle", untilNs: until };
+    }
+    return { kind: "running" };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The "pc" board: QEMU's i440fx-style PC, reduced to what a direct kernel boot needs. This is
+ * the ONLY place device ports, IRQ numbers and MMIO addresses are written (with
+ * src/boot/layout.ts for the firmware tables).
+ *
+ *   RAM      0 .. memoryBytes (all below the PCI hole; the BIOS area 0xA0000-0xFFFFF is RAM
+ *            holding the ACPI and MP tables, reserved in e820)
+ *   ports    0x3F8 COM1 (IRQ 4)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
+ *            0xCF9 reset control  0x80 POST (ignored)
+ */
+
+import { writeAcpiTables } from "../boot/acpi/build.js";
+import { defaultPlatformTables } from "../boot/acpi/config.js";
+import { pcMemoryMap } from "../boot/e820.js";
+import type { GuestMemory } from "../boot/guest-memory.js";
+import { checkRange } from "../boot/guest-memory.js";
+import { Cpu } from "../cpu/cpu.js";
+import type { CpuBus } from "../cpu/bus.js";
+import { decode } from "../cpu/decode/decoder.js";
+import { semantics } from "../cpu/semantics/index.js";
+import { NullCharBackend } from "../devices/char-backend.js";
+import { DebugExit } from "../devices/debug-exit.js";
+import { I8042 } from "../devices/i8042.js";
+import { noIrq } from "../devices/irq.js";
+import { ResetControl } from "../devices/reset-control.js";
+import { Serial16550 } from "../devices/serial-16550.js";
+import { AddressSpace } from "../memory/address-space.js";
+import { MemoryRegion } from "../memory/memory-region.js";
+import type { RegionOps } from "../memory/types.js";
+import { WasmLayout } from "../memory/wasm-layout.js";
+import { applyBootState } from "./apply-boot.js";
+import { loadKernel, type KernelFormat } from "./kernel-image.js";
+import { Machine, type MachineOptions } from "./machine.js";
+
+/** Legacy ISA wiring of the PC (IBM PC/AT conventions). */
+const enum PcIo {
+  COM1 = 0x3f8, COM1_IRQ = 4,
+  KBD_DATA = 0x60, KBD_CMD = 0x64, KBD_IRQ = 1, MOUSE_IRQ = 12,
+  DEBUG_EXIT = 0xf4, RESET_CONTROL = 0xcf9, POST = 0x80,
+}
+
+/** A region that reads zero and ignores writes (POST codes, delays). */
+const sinkOps: RegionOps = { read: () => 0, write: () => {} };
+
+export interface PcMachine extends Machine {
+  readonly serial: Serial16550;
+  readonly kernelFormat: KernelFormat;
+}
+
+export function createPcMachine(opts: MachineOptions): PcMachine {
+  const m = new Machine(opts) as Machine & { serial: Serial16550; kernelFormat: KernelFormat };
+  const log = m.log;
+  const ram = m.ram;
+
+  // Address spaces: 2^52 of physical memory, 64 KiB of ports.
+  const sysRoot = MemoryRegion.container("system", 2 ** 52);
+  sysRoot.addSubregion(MemoryRegion.ram("pc.ram", ram), 0);
+  m.memory = m.own(new AddressSpace("memory", sysRoot, log));
+  const ioRoot = MemoryRegion.container("io", 0x10000);
+  m.io = m.own(new AddressSpace("I/O", ioRoot, log));
+
+  // Devices (IRQ lines stay unconnected until the interrupt controllers are on the board).
+  const serialBackend = opts.serial ?? new NullCharBackend();
+  const serial = new Serial16550({ irq: noIrq, backend: serialBackend, clock: m.clock, logger: log, id: "com1" });
+  const kbd = new I8042({ kbdIrq: noIrq, mouseIrq: noIrq, system: m, logger: log });
+  const debugExit = new DebugExit({ system: m, ioSize: 4 });
+  const resetCtl = new ResetControl({ system: m });
+  ioRoot.addSubregion(MemoryRegion.io("serial", 8, serial), PcIo.COM1);
+  ioRoot.addSubregion(MemoryRegion.io("i8042-data", 1, kbd.dataOps), PcIo.KBD_DATA);
+  ioRoot.addSubregion(MemoryRegion.io("i8042-cmd", 1, kbd.commandOps), PcIo.KBD_CMD);
+  ioRoot.addSubregion(MemoryRegion.io("isa-debug-exit", 4, debugExit), PcIo.DEBUG_EXIT);
+  ioRoot.addSubregion(MemoryRegion.io("reset-control", 1, resetCtl), PcIo.RESET_CONTROL);
+  ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
+  for (const d of [serial, kbd, debugExit, resetCtl]) { m.own(d); d.realize(); }
+  m.serial = serial;
+
+  // The CPU sees RAM directly and everything else through the address spaces.
+  const ramBytes = m.ramBytes;
+  const bus: CpuBus = {
+    mem: {
+      ramWasmOffset: (gpa, write) => (gpa >= 0 && gpa < ramBytes ? WasmLayout.RAM_BASE + gpa : m.memory.ramWasmOffset(gpa, write)),
+      readMmio: (gpa, size) => m.memory.read(gpa, size),
+      writeMmio: (gpa, value, size) => m.memory.write(gpa, value, size),
+    },
+    io: {
+      in: (port, size) => m.io.read(port, size),
+      out: (port, value, size) => m.io.write(port, value, size),
+    },
+    irq: null,
+    readTsc: () => {
+      const ns = m.clock.now();
+      const hi = Math.floor(ns / 4294967296);
+      return { lo: (ns - hi * 4294967296) | 0, hi };
+    },
+    requestReset: (reason) => m.requestReset(reason),
+  };
+  m.cpu = m.own(new Cpu({ memory: m.wasmMemory, bus, log, decode, semantics, now: opts.nowMs }));
+  m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));
+
+  // Firmware tables and the kernel.
+  const guest: GuestMemory = {
+    size: ramBytes,
+    write: (gpa, bytes) => { checkRange(ramBytes, gpa, bytes.length); ram.set(bytes, gpa); },
+    read: (gpa, len) => { checkRange(ramBytes, gpa, len); return ram.slice(gpa, gpa + len); },
+  };
+  const memoryMap = pcMemoryMap(ramBytes);
+  const boot = (): void => {
+    ram.fill(0);
+    const rsdp = writeAcpiTables(guest, defaultPlatformTables(1));
+    const k = loadKernel(guest, opts.kernel, { memoryMap, cmdline: opts.cmdline ?? "", initrd: opts.initrd, acpiRsdpGpa: rsdp });
+    m.kernelFormat = k.format;
+    m.cpu.reset();
+    m.cpu.tbs.flushAll();
+    applyBootState(m.cpu, k.cpu);
+  };
+  boot();
+  m.resetHook = () => {
+    for (const d of [serial, kbd, debugExit, resetCtl]) d.reset();
+    boot();
+  };
+  return m;
+}
