@@ -134,6 +134,22 @@ describe("PCI host and configuration mechanisms", () => {
     expect(() => d.registerBar(3, { kind: "mem", size: 0x1800, region: MemoryRegion.container("x", 0x1000) })).toThrow(ConfigError);
     expect(() => d.registerBar(3, { kind: "mem", size: 0x1000, region: MemoryRegion.container("x", 0x1000) })).toThrow(ConfigError); // BAR 3 is the high half of BAR 2
     expect(() => new PciHost({ bus, ecamBuses: 0 })).toThrow(ConfigError);
+    expect(() => new MsiCapability(new TestDev(), { vectors: 3 })).toThrow(ConfigError);
+    expect(() => new MsixCapability(new TestDev(), { vectors: 0, barIndex: 2, barRegion: MemoryRegion.container("b", 0x1000) })).toThrow(ConfigError);
+    expect(() => new MsixCapability(new TestDev(), { vectors: 512, barIndex: 2, barRegion: MemoryRegion.container("b", 0x1000) })).toThrow(ConfigError);
+    expect(() => new PciBus({ memory: MemoryRegion.ram("r", new Uint8Array(16)), io: MemoryRegion.container("io", 0x10000) })).toThrow(ConfigError);
+  });
+
+  it("round-trips the host's configuration address and lists devices", () => {
+    const { m, host, bus } = rig();
+    m.outl(CF8, 0x80000804);
+    const st = host.getState();
+    const h2 = new PciHost({ bus });
+    h2.setState(JSON.parse(JSON.stringify(st)));
+    expect(h2.getState()).toEqual({ configAddress: 0x80000804 });
+    host.reset();
+    expect(m.inl(CF8)).toBe(0);
+    expect(bus.dump()).toBe('00:00.0 0600: 8086:1237 "i440fx"\n00:01.0 0601: 8086:7000 "piix3"');
   });
 });
 
