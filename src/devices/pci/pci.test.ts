@@ -3,11 +3,11 @@ import { ConfigError } from "../../common/errors.js";
 import { MemoryRegion } from "../../memory/memory-region.js";
 import type { AccessSize } from "../../memory/types.js";
 import { createTestMachine, type TestMachine } from "../testing/test-machine.js";
-import type { IrqLine } from "../irq.js";
+import { TestPci, type CapturedMsi } from "../testing/test-pci.js";
 import { I440fxHost } from "./i440fx-host.js";
 import { MsiCapability } from "./msi-capability.js";
 import { MsixCapability } from "./msix-capability.js";
-import { PciBus, type MsiSink } from "./pci-bus.js";
+import { PciBus } from "./pci-bus.js";
 import { PciDevice, type PciDeviceOptions } from "./pci-device.js";
 import { PciHost } from "./pci-host.js";
 import { Piix3Isa } from "./piix3-isa.js";
@@ -33,33 +33,18 @@ const CFC = 0xcfc;
 const ECAM = 0xb0000000;
 const cfgAddr = (devfn: number, reg: number): number => (0x80000000 | (devfn << 8) | (reg & 0xfc)) >>> 0;
 
-interface Rig { m: TestMachine; bus: PciBus; host: PciHost; msis: number[][]; lines: Map<number, ReturnType<TestMachine["irq"]>> }
+interface Rig { m: TestMachine; bus: PciBus; host: PciHost; msis: CapturedMsi[]; lines: Map<number, ReturnType<TestMachine["irq"]>> }
 
 function rig(): Rig {
   const m = createTestMachine();
-  const msis: number[][] = [];
-  const lines = new Map<number, ReturnType<TestMachine["irq"]>>();
-  const sink: MsiSink = { deliver: (lo, hi, data) => msis.push([lo, hi, data]) };
-  // Board swizzle: (slot + pin) % 4 -> one of four shared lines.
-  const route = (dev: PciDevice, pin: number): IrqLine => {
-    const n = ((dev.devfn >> 3) + pin) % 4;
-    if (!lines.has(n)) lines.set(n, m.irq());
-    return lines.get(n)!;
-  };
-  const bus = new PciBus({ memory: m.memRoot, io: m.ioRoot, intxRoute: route, msi: sink, dma: m.mem, logger: m.logger });
-  const host = new PciHost({ bus });
-  host.realize();
-  m.mapIo(CF8, 4, host.configAddressOps, "pci-conf-idx");
-  m.mapIo(CFC, 4, host.configDataOps, "pci-conf-data");
-  m.mapMmio(ECAM, host.ecamSize, host.ecamOps, "pcie-mmcfg");
-  const nb = new I440fxHost({ logger: m.logger });
-  const sb = new Piix3Isa();
-  bus.attach(nb, 0);
-  bus.attach(sb, 1 << 3);
-  nb.realize();
-  sb.realize();
-  return { m, bus, host, msis, lines };
+  const pci = new TestPci(m, { configPort: CF8, ecamBase: ECAM });
+  pci.plug(new I440fxHost({ logger: m.logger }), 0);
+  pci.plug(new Piix3Isa(), 1);
+  return { m, bus: pci.bus, host: pci.host, lines: pci.lines, msis: pci.msis };
 }
+
+/** Captured MSIs as [addressLo, addressHi, data] tuples. */
+const tuples = (msis: CapturedMsi[]): number[][] => msis.map((x) => [x.addressLo, x.addressHi, x.data]);
 
 function cfgRead(m: TestMachine, devfn: number, reg: number, size: 1 | 2 | 4): number {
   m.outl(CF8, cfgAddr(devfn, reg));
@@ -243,20 +228,20 @@ describe("MSI and MSI-X", () => {
     cfgWrite(m, df, o + 8, 0, 4);
     cfgWrite(m, df, o + 12, 0x4030, 2);
     msi.notify(0);
-    expect(msis).toEqual([]); // MSI disabled
+    expect(tuples(msis)).toEqual([]); // MSI disabled
     cfgWrite(m, df, o + 2, 0x0011, 2); // enable, MME = 1 (2 vectors)
     msi.notify(1);
-    expect(msis).toEqual([]); // bus mastering off: dropped
+    expect(tuples(msis)).toEqual([]); // bus mastering off: dropped
     cfgWrite(m, df, 4, 0x0004, 2);
     msi.notify(1);
     msi.notify(3); // beyond enabled vectors
-    expect(msis).toEqual([[0xfee00000, 0, 0x4031]]);
+    expect(tuples(msis)).toEqual([[0xfee00000, 0, 0x4031]]);
     cfgWrite(m, df, o + 16, 0x1, 4); // mask vector 0
     msi.notify(0);
     expect(msis).toHaveLength(1);
     expect(cfgRead(m, df, o + 20, 4)).toBe(1);
     cfgWrite(m, df, o + 16, 0x0, 4);
-    expect(msis[1]).toEqual([0xfee00000, 0, 0x4030]);
+    expect(tuples(msis)[1]).toEqual([0xfee00000, 0, 0x4030]);
     expect(cfgRead(m, df, o + 20, 4)).toBe(0);
   });
 
@@ -283,10 +268,10 @@ describe("MSI and MSI-X", () => {
     m.writel(t + 8, 0x41);
     cfgWrite(m, df, o + 2, 0x8000, 2);
     msix.notify(1);
-    expect(msis).toEqual([]);
+    expect(tuples(msis)).toEqual([]);
     expect(m.readl(base + 0x3000)).toBe(2);
     m.writel(t + 12, 0);
-    expect(msis).toEqual([[0xfee01000, 0, 0x41]]);
+    expect(tuples(msis)).toEqual([[0xfee01000, 0, 0x41]]);
     expect(m.readl(base + 0x3000)).toBe(0);
     cfgWrite(m, df, o + 2, 0xc000, 2); // function mask
     msix.notify(1);
