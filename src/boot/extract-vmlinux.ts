@@ -2,15 +2,13 @@
  * bzImage -> vmlinux: locate the compressed kernel through the setup header (payload_offset
  * and payload_length, boot protocol 2.08+, relative to the protected-mode code) and decompress
  * it. Supported payloads: XZ (with the x86 BCJ filter, as Debian builds it; the Linux build
- * appends the 4-byte uncompressed size after the stream, which is ignored) and, when the gzip
- * module is given, gzip. Anything else (LZ4, LZO, LZMA-alone, bzip2, zstd) is a ConfigError.
+ * appends the 4-byte uncompressed size after the stream, which is ignored) and gzip
+ * (inflate.ts). Anything else (LZ4, LZO, LZMA-alone, bzip2, zstd) is a ConfigError.
  */
 import { ConfigError } from "../common/errors.js";
 import { parseBzImage } from "./bzimage.js";
 import { xzDecompress } from "./xz.js";
-
-/** An optional gzip decoder (src/boot/gzip.ts is written separately). */
-export type Gunzip = (data: Uint8Array) => Uint8Array;
+import { gunzip } from "./inflate.js";
 
 /** Compression formats recognised by their magic numbers. */
 export function payloadFormat(p: Uint8Array): string {
@@ -27,7 +25,7 @@ export function payloadFormat(p: Uint8Array): string {
 }
 
 /** Extract the ELF vmlinux from a bzImage. */
-export function extractVmlinux(bzImage: Uint8Array, gunzip?: Gunzip): Uint8Array {
+export function extractVmlinux(bzImage: Uint8Array): Uint8Array {
   const h = parseBzImage(bzImage);
   if (h.payloadLength === 0) throw new ConfigError("bzImage has no payload_offset/payload_length (boot protocol < 2.08)");
   const start = h.kernelOffset + h.payloadOffset;
@@ -35,9 +33,9 @@ export function extractVmlinux(bzImage: Uint8Array, gunzip?: Gunzip): Uint8Array
   const fmt = payloadFormat(payload);
   let out: Uint8Array;
   if (fmt === "xz") out = xzDecompress(payload, { allowTrailing: true });
-  else if (fmt === "gzip" && gunzip) out = gunzip(payload);
+  else if (fmt === "gzip") out = gunzip(payload);
   else if (fmt === "uncompressed ELF") out = payload.slice();
-  else throw new ConfigError(`bzImage payload is ${fmt}-compressed; only xz${gunzip ? " and gzip" : ""} are supported`);
+  else throw new ConfigError(`bzImage payload is ${fmt}-compressed; only xz and gzip are supported`);
   if (out[0] !== 0x7f || out[1] !== 0x45 || out[2] !== 0x4c || out[3] !== 0x46) {
     throw new ConfigError("bzImage payload did not decompress to an ELF vmlinux");
   }
