@@ -6,6 +6,7 @@
 import { describe, expect, test } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ConfigError } from "../../src/common/errors.js";
 import { ArrayGuestMemory } from "../../src/boot/guest-memory.js";
 import { parseBzImage, versionString, XLF_KERNEL_64 } from "../../src/boot/bzimage.js";
 import { loadBzImage } from "../../src/boot/bzimage-loader.js";
@@ -91,5 +92,24 @@ describe("Debian bzImage", () => {
     expect(r.cpu.rip).toBe(pvh);
     expect(r.cpu.rbx).toBe(PVH_START_INFO_GPA);
     expect(r.cpu.mode).toBe("protected32-flat");
+  });
+
+  test("200 random mutations of the real setup header: success or ConfigError only", () => {
+    const img = kernel();
+    const mem = new ArrayGuestMemory(128 * MiB);
+    const map = pcMemoryMap(128 * MiB);
+    let seed = 2024, ok = 0;
+    const rnd = (n: number): number => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) % n; };
+    for (let i = 0; i < 200; i++) {
+      const m = img.slice(0, rnd(10) === 0 ? rnd(img.length) : img.length);
+      for (let k = 0, n = 1 + rnd(4); k < n; k++) { const at = 0x1f1 + rnd(0x7b); if (at < m.length) m[at] = rnd(256); }
+      try {
+        loadBzImage(mem, m, { memoryMap: map, cmdline: "console=ttyS0", initrd: new Uint8Array(4096) });
+        ok++;
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+      }
+    }
+    expect(ok).toBeGreaterThan(0);
   });
 });
