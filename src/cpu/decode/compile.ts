@@ -5,9 +5,10 @@
  * ModRM.rm or the mandatory prefix (SDM A.2.5, A.4). Operand codes become numeric specs so
  * that the hot decoder never looks at strings.
  *
- * The mandatory-prefix level is last, so a missing prefix column can fall back per leaf: an
- * integer instruction (no MMX/SSE operand) ignores a 66/F2/F3 that selects nothing (66 still
- * sets the operand size), while an SSE opcode with an undefined prefix column is #UD.
+ * The mandatory-prefix level is last, so prefix columns resolve per leaf: a row keyed with a
+ * prefix (NP/66/F3/F2) owns that column, a row without one takes every column nobody owns
+ * (an integer instruction ignores 66/F2/F3; 66 still sets its operand size), and a column
+ * owned by no row is #UD.
  */
 
 import type { Mnemonic } from "./mnemonics.js";
@@ -207,10 +208,13 @@ function field(r: Row, sel: SEL): number {
 }
 
 function pick(rows: readonly Row[], sel: SEL, v: number): Row[] {
-  const exact = rows.filter((r) => field(r, sel) === -1 || field(r, sel) === v);
-  // An integer instruction ignores a 66/F3/F2 that selects no column of its own (SDM A.2.5).
-  if (sel === SEL.PFX && v > 0 && exact.length === 0) return rows.filter((r) => r.pfx === 0 && !r.sse);
-  return exact;
+  if (sel === SEL.PFX) {
+    // A row for this very prefix beats a row for any prefix (F3 0F BC TZCNT over 0F BC BSF);
+    // an "NP" row is strict: 66/F2/F3 select nothing there (SDM A.2.5).
+    const exact = rows.filter((r) => r.pfx === v);
+    return exact.length > 0 ? exact : rows.filter((r) => r.pfx === -1);
+  }
+  return rows.filter((r) => field(r, sel) === -1 || field(r, sel) === v);
 }
 
 function build(rows: readonly Row[], level: number, conflicts: string[]): Node {

@@ -193,8 +193,10 @@ export class Decoder implements OperandState {
     this.addrSize = m64 ? (a67 ? 4 : 8) : (this.mode === 16) !== a67 ? 2 : 4;
     const operands = decodeOperands(this, entry, csBase);
     if (typeof operands === "string") return this.ud(operands);
+    const first = operands[0];
+    // MOV to CS is #UD (SDM MOV: "If an attempt is made to load the CS register").
+    if (entry.mnemonic === "MOV_SREG" && first?.kind === "sreg" && first.reg === Seg.CS) return this.ud("MOV to CS");
     if (prefixes & Prefix.LOCK) {
-      const first = operands[0];
       if (!(flags & EF.LOCK) || !first || first.kind !== "mem") return this.ud("LOCK prefix not allowed");
     }
     const insn: DecodedInsn = {

@@ -106,97 +106,112 @@ function truncIp(v: number, size: number): number {
   return size === 2 ? v & 0xffff : size === 4 ? v >>> 0 : v;
 }
 
+/** Per-instruction values shared by the operands of one instruction (work variables). */
+interface Ctx { addr: Addr | null; end: number; csBase: number; rexW: boolean }
+const ctx: Ctx = { addr: null, end: 0, csBase: 0, rexW: false };
+
 /**
  * Decode all operands of `e`. Returns the operand list, or a #UD reason. Fetches the SIB,
- * displacement and immediates.
+ * displacement and immediates. The list is built as an exact-length literal (no push growth).
  */
 export function decodeOperands(st: OperandState, e: Entry, csBase: number): Operand[] | string {
-  const { modrm, rex, opSize, addrSize } = st;
+  const { modrm, opSize, addrSize } = st;
   const ops = e.ops;
-  const isReg = modrm >= 0xc0 || e.regForm;
-  const rexW = (rex & 8) !== 0;
-  const addr = modrm >= 0 && !isReg ? decodeAddr(st) : null;
+  const addr = modrm >= 0 && modrm < 0xc0 && !e.regForm ? decodeAddr(st) : null;
   const im = e.imm;
   const end = st.len + im.fixed + im.z * (opSize === 2 ? 2 : 4) + im.v * opSize + im.o * addrSize + im.a * (opSize === 2 ? 4 : 6);
   if (addr && addr.base === RIP_BASE) addr.disp = truncIp(st.pc + end + addr.disp, addrSize);
+  ctx.addr = addr; ctx.end = end; ctx.csBase = csBase; ctx.rexW = (st.rex & 8) !== 0;
+  const n = ops.length;
+  if (n === 0) return [];
+  const a = one(st, ops[0] as OpSpec);
+  if (typeof a === "string") return a;
+  if (n === 1) return [a];
+  const b = one(st, ops[1] as OpSpec);
+  if (typeof b === "string") return b;
+  if (n === 2) return [a, b];
+  const c = one(st, ops[2] as OpSpec);
+  if (typeof c === "string") return c;
+  return [a, b, c];
+}
+
+/** Decode one operand, or return a #UD reason. */
+function one(st: OperandState, o: OpSpec): Operand | string {
+  const { modrm, rex, opSize, addrSize } = st;
+  const { addr, end, csBase, rexW } = ctx;
   const reg = (modrm >> 3) & 7, rm = modrm & 7;
-  const out: Operand[] = [];
-  for (let k = 0; k < ops.length; k++) {
-    const o = ops[k] as OpSpec;
-    let r: Operand;
-    switch (o.t) {
-      case OT.E: case OT.W: case OT.Q: case OT.M: case OT.U: case OT.N: case OT.R:
-        if (addr) {
-          if (o.ms < 0) return "register operand required";
-          r = mem(addr, sizeOf(o.ms, opSize, rexW), addrSize);
-        } else if (o.t === OT.M) {
-          return "memory operand required";
-        } else if (o.t === OT.E || o.t === OT.R) {
-          r = gpr(rm | ((rex & 1) << 3), sizeOf(o.s, opSize, rexW), rex);
-        } else if (o.t === OT.Q || o.t === OT.N) {
-          r = { kind: "mmx", reg: rm };
-        } else {
-          r = { kind: "xmm", reg: rm | ((rex & 1) << 3), size: sizeOf(o.s, opSize, rexW) };
-        }
-        break;
-      case OT.G: r = gpr(reg | ((rex & 4) << 1), sizeOf(o.s, opSize, rexW), rex); break;
-      case OT.V: r = { kind: "xmm", reg: reg | ((rex & 4) << 1), size: sizeOf(o.s, opSize, rexW) }; break;
-      case OT.P: r = { kind: "mmx", reg }; break;
-      case OT.S:
-        if (reg > 5) return "reserved segment register";
-        r = { kind: "sreg", reg: reg as Seg };
-        break;
-      case OT.C: {
-        const n = reg | ((rex & 4) << 1);
-        if (n !== 0 && n !== 2 && n !== 3 && n !== 4 && n !== 8) return "reserved control register";
-        r = { kind: "creg", reg: n };
-        break;
+  let r: Operand;
+  switch (o.t) {
+    case OT.E: case OT.W: case OT.Q: case OT.M: case OT.U: case OT.N: case OT.R:
+      if (addr) {
+        if (o.ms < 0) return "register operand required";
+        r = mem(addr, sizeOf(o.ms, opSize, rexW), addrSize);
+      } else if (o.t === OT.M) {
+        return "memory operand required";
+      } else if (o.t === OT.E || o.t === OT.R) {
+        r = gpr(rm | ((rex & 1) << 3), sizeOf(o.s, opSize, rexW), rex);
+      } else if (o.t === OT.Q || o.t === OT.N) {
+        r = { kind: "mmx", reg: rm };
+      } else {
+        r = { kind: "xmm", reg: rm | ((rex & 1) << 3), size: sizeOf(o.s, opSize, rexW) };
       }
-      case OT.D:
-        if (rex & 4) return "reserved debug register";
-        r = { kind: "dreg", reg };
-        break;
-      case OT.I: {
-        if (o.s === SZ.B) r = imm(st.fetch(), 1);
-        else if (o.s === SZ.W) r = imm(st.fetch() | (st.fetch() << 8), 2);
-        else if (o.s === SZ.BS) r = imm(st.fetchS(1), opSize);
-        else if (o.s === SZ.V && opSize === 8) {
-          const lo = st.fetchS(4) >>> 0, hi = st.fetchS(4) >>> 0;
-          r = { kind: "imm", size: 8, lo, hi };
-        } else if (o.s === SZ.V) r = imm(st.fetchS(opSize), opSize);
-        else r = imm(st.fetchS(opSize === 2 ? 2 : 4), opSize); // Iz, sign-extended to 64 bits
-        break;
-      }
-      case OT.J: {
-        const d = st.fetchS(o.s === SZ.B ? 1 : opSize === 2 ? 2 : 4);
-        r = { kind: "rel", target: truncIp(st.pc - csBase + end + d, st.mode === 64 && opSize === 8 ? 8 : opSize) };
-        break;
-      }
-      case OT.O: {
-        let off: number;
-        if (addrSize === 8) { const lo = st.fetchS(4) >>> 0; off = st.fetchS(4) * 0x100000000 + lo; } else off = addrSize === 2 ? st.fetchS(2) & 0xffff : st.fetchS(4) >>> 0;
-        r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: st.segOverride >= 0 ? st.segOverride : Seg.DS, base: -1, index: -1, scale: 1, disp: off, addrSize };
-        break;
-      }
-      case OT.A: {
-        const offset = opSize === 2 ? st.fetchS(2) & 0xffff : st.fetchS(4) >>> 0;
-        r = { kind: "far", offset, selector: st.fetchS(2) & 0xffff };
-        break;
-      }
-      case OT.X:
-        r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: st.segOverride >= 0 ? st.segOverride : Seg.DS, base: 6, index: -1, scale: 1, disp: 0, addrSize };
-        break;
-      case OT.Y:
-        r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: Seg.ES, base: 7, index: -1, scale: 1, disp: 0, addrSize };
-        break;
-      case OT.Z: r = gpr((st.prefixes & Prefix.REX ? (rex & 1) << 3 : 0) | (st.opcode & 7), sizeOf(o.s, opSize, rexW), rex); break;
-      case OT.FIXREG: r = gpr(o.fixed, sizeOf(o.s, opSize, rexW), 1); break;
-      case OT.FIXSEG: r = { kind: "sreg", reg: o.fixed as Seg }; break;
-      case OT.ONE: r = imm(1, 1); break;
-      case OT.ST0: r = { kind: "st", reg: 0 }; break;
-      default: r = { kind: "st", reg: rm }; break; // OT.STI
+      break;
+    case OT.G: r = gpr(reg | ((rex & 4) << 1), sizeOf(o.s, opSize, rexW), rex); break;
+    case OT.V: r = { kind: "xmm", reg: reg | ((rex & 4) << 1), size: sizeOf(o.s, opSize, rexW) }; break;
+    case OT.P: r = { kind: "mmx", reg }; break;
+    case OT.S:
+      if (reg > 5) return "reserved segment register";
+      r = { kind: "sreg", reg: reg as Seg };
+      break;
+    case OT.C: {
+      const n = reg | ((rex & 4) << 1);
+      if (n !== 0 && n !== 2 && n !== 3 && n !== 4 && n !== 8) return "reserved control register";
+      r = { kind: "creg", reg: n };
+      break;
     }
-    out.push(r);
+    case OT.D:
+      if (rex & 4) return "reserved debug register";
+      r = { kind: "dreg", reg };
+      break;
+    case OT.I: {
+      if (o.s === SZ.B) r = imm(st.fetch(), 1);
+      else if (o.s === SZ.W) r = imm(st.fetch() | (st.fetch() << 8), 2);
+      else if (o.s === SZ.BS) r = imm(st.fetchS(1), opSize);
+      else if (o.s === SZ.V && opSize === 8) {
+        const lo = st.fetchS(4) >>> 0, hi = st.fetchS(4) >>> 0;
+        r = { kind: "imm", size: 8, lo, hi };
+      } else if (o.s === SZ.V) r = imm(st.fetchS(opSize), opSize);
+      else r = imm(st.fetchS(opSize === 2 ? 2 : 4), opSize); // Iz, sign-extended to 64 bits
+      break;
+    }
+    case OT.J: {
+      const d = st.fetchS(o.s === SZ.B ? 1 : opSize === 2 ? 2 : 4);
+      r = { kind: "rel", target: truncIp(st.pc - csBase + end + d, st.mode === 64 && opSize === 8 ? 8 : opSize) };
+      break;
+    }
+    case OT.O: {
+      let off: number;
+      if (addrSize === 8) { const lo = st.fetchS(4) >>> 0; off = st.fetchS(4) * 0x100000000 + lo; } else off = addrSize === 2 ? st.fetchS(2) & 0xffff : st.fetchS(4) >>> 0;
+      r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: st.segOverride >= 0 ? st.segOverride : Seg.DS, base: -1, index: -1, scale: 1, disp: off, addrSize };
+      break;
+    }
+    case OT.A: {
+      const offset = opSize === 2 ? st.fetchS(2) & 0xffff : st.fetchS(4) >>> 0;
+      r = { kind: "far", offset, selector: st.fetchS(2) & 0xffff };
+      break;
+    }
+    case OT.X:
+      r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: st.segOverride >= 0 ? st.segOverride : Seg.DS, base: 6, index: -1, scale: 1, disp: 0, addrSize };
+      break;
+    case OT.Y:
+      r = { kind: "mem", size: sizeOf(o.s, opSize, rexW), seg: Seg.ES, base: 7, index: -1, scale: 1, disp: 0, addrSize };
+      break;
+    case OT.Z: r = gpr((st.prefixes & Prefix.REX ? (rex & 1) << 3 : 0) | (st.opcode & 7), sizeOf(o.s, opSize, rexW), rex); break;
+    case OT.FIXREG: r = gpr(o.fixed, sizeOf(o.s, opSize, rexW), 1); break;
+    case OT.FIXSEG: r = { kind: "sreg", reg: o.fixed as Seg }; break;
+    case OT.ONE: r = imm(1, 1); break;
+    case OT.ST0: r = { kind: "st", reg: 0 }; break;
+    default: r = { kind: "st", reg: rm }; break; // OT.STI
   }
-  return out;
+  return r;
 }

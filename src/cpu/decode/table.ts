@@ -8,8 +8,8 @@
  * key      `[NP|66|F3|F2 ]<opcode bytes>[ /reg][ m|r][ @modrm]`
  *          opcode bytes: "05", "0F A2", "0F 38 F0", "0F 3A 0F"; a range "40..47" gives one row
  *          to an opcode-register family ("50+rd" in the SDM).
- *          The mandatory prefix (0F maps only) selects the SSE column (SDM A.2.5); rows without
- *          one apply whatever the prefixes. `/n` selects ModRM.reg, `m`/`r` ModRM.mod
+ *          The mandatory prefix (0F maps only) selects the SSE column (SDM A.2.5); NP means
+ *          "no 66/F2/F3"; a row without one takes every prefix column no other row owns. `/n` selects ModRM.reg, `m`/`r` ModRM.mod
  *          (memory / register, SDM "11B"), `@XX` a whole mod=11 ModRM byte (group 7, x87).
  * operands SDM operand codes (A.2.1, A.2.2), comma separated: type letter + size letter(s),
  *          e.g. Eb,Gb  Gv,Ev  Ev,Ibs (Ib sign-extended to the operand size)  Vx,Wss.
@@ -691,10 +691,10 @@ export const TABLE = [
   ["0F AB", "BTS", "Ev,Gv", "lock"],
   ["0F AC", "SHRD", "Ev,Gv,Ib"],
   ["0F AD", "SHRD", "Ev,Gv,CL"],
-  ["NP 0F AE /0 m", "FXSAVE", "M"], // FXSAVE64 with REX.W
-  ["NP 0F AE /1 m", "FXRSTOR", "M"],
-  ["NP 0F AE /2 m", "LDMXCSR", "Md"],
-  ["NP 0F AE /3 m", "STMXCSR", "Md"],
+  ["0F AE /0 m", "FXSAVE", "M"], // FXSAVE64 with REX.W
+  ["0F AE /1 m", "FXRSTOR", "M"],
+  ["0F AE /2 m", "LDMXCSR", "Md"],
+  ["0F AE /3 m", "STMXCSR", "Md"],
   ["NP 0F AE /4 m", "XSAVE", "M"],
   ["NP 0F AE /5 m", "XRSTOR", "M"],
   ["NP 0F AE /6 m", "XSAVEOPT", "M"],
@@ -724,9 +724,9 @@ export const TABLE = [
   ["0F BA /6", "BTR", "Ev,Ib", "lock"],
   ["0F BA /7", "BTC", "Ev,Ib", "lock"],
   ["0F BB", "BTC", "Ev,Gv", "lock"],
-  ["NP 0F BC", "BSF", "Gv,Ev"],
+  ["0F BC", "BSF", "Gv,Ev"],
   ["F3 0F BC", "TZCNT", "Gv,Ev"],
-  ["NP 0F BD", "BSR", "Gv,Ev"],
+  ["0F BD", "BSR", "Gv,Ev"],
   ["F3 0F BD", "LZCNT", "Gv,Ev"],
   ["0F BE", "MOVSX", "Gv,Eb"],
   ["0F BF", "MOVSX", "Gv,Ew"],
@@ -743,11 +743,10 @@ export const TABLE = [
   ["66 0F C5 r", "PEXTRW", "Gd,Udq,Ib"],
   ["NP 0F C6", "SHUFPS", "Vps,Wps,Ib"],
   ["66 0F C6", "SHUFPD", "Vpd,Wpd,Ib"],
-  ["NP 0F C7 /1 m", "CMPXCHG8B", "Mqdq", "lock"], // CMPXCHG16B with REX.W
-  ["66 0F C7 /1 m", "CMPXCHG8B", "Mqdq", "lock"],
-  ["NP 0F C7 /3 m", "XRSTORS", "M"],
-  ["NP 0F C7 /4 m", "XSAVEC", "M"],
-  ["NP 0F C7 /5 m", "XSAVES", "M"],
+  ["0F C7 /1 m", "CMPXCHG8B", "Mqdq", "lock"], // CMPXCHG16B with REX.W
+  ["0F C7 /3 m", "XRSTORS", "M"],
+  ["0F C7 /4 m", "XSAVEC", "M"],
+  ["0F C7 /5 m", "XSAVES", "M"],
   ["NP 0F C7 /6 m", "VMPTRLD", "Mq"],
   ["66 0F C7 /6 m", "VMCLEAR", "Mq"],
   ["F3 0F C7 /6 m", "VMXON", "Mq"],
