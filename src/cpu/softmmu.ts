@@ -9,7 +9,7 @@
  * entry carries TlbFlag.CODE and every write comes here).
  */
 
-import { SlowStatus } from "../jit/wasm/lower.js";
+import { SlowStatus } from "../jit/ir/types.js";
 import { SoftTlb } from "../memory/tlb.js";
 import { TlbFlag, WasmLayout } from "../memory/wasm-layout.js";
 import type { CpuMemoryBus } from "./bus.js";

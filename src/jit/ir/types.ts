@@ -55,6 +55,9 @@ export const enum TbExit {
   MISS = 4,
 }
 
+/** What the softmmu slow paths return to generated code. */
+export const enum SlowStatus { OK = 0, FAULT = 1, CODE_INVALIDATED = 2 }
+
 export type IrOp =
   | { op: "movi"; dst: Temp; lo: number; hi: number }
   | { op: "mov"; dst: Temp; src: Temp }

@@ -1,19 +1,23 @@
 /**
- * The Wasm backend: batches IR units into binaryen modules, instantiates them against the one
- * shared memory and function table, and builds the runtime module (the dispatcher loop and the
- * runtime functions written in IR, e.g. the lazy-flags evaluator).
+ * The Wasm backend: batches IR units into modules (emit.ts renders each unit, wasm-writer.ts
+ * writes the module), instantiates them against the one shared memory, and puts translated
+ * blocks into the function table the dispatcher calls through. It also builds the runtime
+ * module: the dispatcher loop and the runtime functions written in IR (the lazy-flags
+ * evaluators), which binaryen optimises once at start-up (optimize.ts).
  *
- * binaryen.js notes (STYLE.md): every node is a call across the JS->Wasm boundary, settings
- * are global, modules must be disposed. So: few, large modules; no optimisation passes by
- * default (the brief measured -O1 at 0.3-2.5 ms per function); `dispose()` in finally.
+ * Only the runtime module imports the table: V8 keeps a dispatch table per importing instance
+ * and updates all of them on every Table.set, so TB modules importing it made instantiation
+ * quadratic (measured: 2.3 ms per instance at 3,000 blocks). TB modules export their function
+ * and JavaScript puts it in the table.
  */
 
-import binaryen from "binaryen";
 import { EmulatorBug } from "../../common/errors.js";
 import { WasmLayout } from "../../memory/wasm-layout.js";
 import { StateOff, stateAddr } from "../../cpu/state-layout.js";
-import { IrType, TbExit, type HelperDecl, type IrUnit } from "../ir/types.js";
-import { lowerUnit, type LowerHost } from "./lower.js";
+import { TbExit, type HelperDecl, type IrUnit } from "../ir/types.js";
+import { emitUnit, helperType, type EmitEnv } from "./emit.js";
+import { optimizeModule } from "./optimize.js";
+import { ByteBuf, ValType, WasmModuleWriter } from "./wasm-writer.js";
 
 /** A JS or Wasm function implementing a helper. */
 export type HelperImpl = (...args: number[]) => number | void;
@@ -21,7 +25,7 @@ export type HelperImpl = (...args: number[]) => number | void;
 export interface BackendHost {
   readonly memory: WebAssembly.Memory;
   readonly table: WebAssembly.Table;
-  /** Softmmu slow paths (see lower.ts SlowStatus). */
+  /** Softmmu slow paths (see emit.ts SlowStatus). */
   ldSlow(addrLo: number, addrHi: number, sizeMmu: number): number;
   stSlow(addrLo: number, addrHi: number, sizeMmu: number, valLo: number, valHi: number): number;
   /** The JS implementation of a helper declared with defineHelper, by its (unique) name. */
@@ -32,47 +36,34 @@ export interface BackendStats {
   modules: number;
   functions: number;
   wasmBytes: number;
+  /** Host ms spent emitting and compiling (WebAssembly.Module + Instance). */
   compileMs: number;
 }
 
-const FEATURES = binaryen.Features.MVP | binaryen.Features.SignExt | binaryen.Features.MutableGlobals |
-  binaryen.Features.BulkMemory | binaryen.Features.TailCall | binaryen.Features.NontrappingFPToInt;
-
-const wt = (t: IrType): binaryen.Type => (t === IrType.I64 ? binaryen.i64 : binaryen.i32);
-
-/** Wasm imports are keyed by strings at the JS API boundary; these are internal to the backend. */
+/** Import namespace of helper functions and slow paths (a string only at the JS API boundary). */
 const IMPORT_MODULE = "t";
+const I32 = ValType.I32;
 
 export class WasmBackend {
   readonly stats: BackendStats = { modules: 0, functions: 0, wasmBytes: 0, compileMs: 0 };
   private readonly _freeSlots: number[] = [];
-  private _nextSlot = 1; // slot 0 stays empty: a zero jump-cache entry never calls anything
+  private _nextSlot = 1; // slot 0 stays empty: a zeroed jump-cache entry never calls anything
   private _runtime: WebAssembly.Instance | null = null;
-  /** Runtime functions (built from IR) by name, importable by TB modules. */
-  private readonly _runtimeFns = new Map<string, HelperDecl>();
+  /** Runtime functions (built from IR, living in the runtime module) by name. */
+  private readonly _runtimeFns = new Set<string>();
 
-  constructor(private readonly _host: BackendHost, private readonly _now: () => number = () => 0) {
-    binaryen.setOptimizeLevel(0);
-    binaryen.setShrinkLevel(0);
-  }
+  constructor(private readonly _host: BackendHost, private readonly _now: () => number = () => 0) {}
 
   /** Build the runtime module: the dispatcher plus runtime functions written in IR. */
   buildRuntime(functions: readonly { decl: HelperDecl; unit: IrUnit }[]): void {
-    const m = new binaryen.Module();
-    try {
-      this._prepare(m, true);
-      const host = this._lowerHost(m);
-      for (const f of functions) {
-        lowerUnit(host, f.unit);
-        m.addFunctionExport(f.unit.name, f.unit.name);
-        this._runtimeFns.set(f.decl.name, f.decl);
-      }
-      this._addDispatcher(m);
-      m.addFunctionExport("dispatch", "dispatch");
-      this._runtime = this._instantiate(m, true);
-    } finally {
-      m.dispose();
+    const { writer, env, imports } = this._newModule(true);
+    for (const f of functions) {
+      const e = emitUnit(env, f.unit);
+      writer.addFunction({ params: e.params, results: e.results }, e.locals, e.body, f.unit.name);
     }
+    this._addDispatcher(writer);
+    for (const f of functions) this._runtimeFns.add(f.decl.name);
+    this._runtime = this._instantiate(optimizeModule(writer.finish()), imports(), true);
   }
 
   /** Run translated code from the current RIP until something needs TypeScript. */
@@ -92,29 +83,25 @@ export class WasmBackend {
   /** Compile a batch of TB units into one module; returns each unit's table slot. */
   compileBatch(units: readonly IrUnit[]): number[] {
     const t0 = this._now();
-    const m = new binaryen.Module();
     try {
-      this._prepare(m, false);
-      const host = this._lowerHost(m);
+      const { writer, env, imports } = this._newModule(false);
       units.forEach((u, i) => {
-        lowerUnit(host, u);
-        m.addFunctionExport(u.name, `f${i}`);
+        const e = emitUnit(env, u);
+        writer.addFunction({ params: e.params, results: e.results }, e.locals, e.body, `f${i}`);
       });
-      const inst = this._instantiate(m, false);
-      const slots = units.map((_, i) => {
+      const inst = this._instantiate(writer.finish(), imports(), false);
+      this.stats.functions += units.length;
+      return units.map((_, i) => {
         const slot = this._allocSlot();
         this._host.table.set(slot, inst.exports[`f${i}`]);
         return slot;
       });
-      this.stats.functions += units.length;
-      return slots;
     } finally {
-      m.dispose();
       this.stats.compileMs += this._now() - t0;
     }
   }
 
-  /** Release a TB's table slot (its module stays alive until no slot references it). */
+  /** Release a TB's table slot (its module is collected once nothing references it). */
   freeSlot(slot: number): void {
     this._host.table.set(slot, null);
     this._freeSlots.push(slot);
@@ -129,89 +116,114 @@ export class WasmBackend {
   }
 
   /**
-   * Only the runtime module imports the function table: V8 keeps a dispatch table per
-   * importing instance and updates all of them on every Table.set, so TB modules that
-   * imported it made instantiation and linking quadratic (measured: 2.3 ms per instance at
-   * 3,000 TBs). TB modules export their function; JS puts it in the table.
+   * A module writer with the slow paths imported (always indices 0 and 1) and helpers imported
+   * on first use. Helpers come in as imports too, so every emitted function must be added after
+   * all imports: emitUnit runs first per unit and only then addFunction — imports are declared
+   * lazily through `env.helper`, which is why functions are emitted before any is added.
    */
-  private _prepare(m: binaryen.Module, importTable: boolean): void {
-    m.setFeatures(FEATURES);
-    m.setMemory(1, 65536, null, [], false, false, "0");
-    m.addMemoryImport("0", "env", "memory");
-    if (importTable) {
-      m.addTable("tbl", 1, 0xffffffff);
-      m.addTableImport("tbl", "env", "table");
-    }
-  }
-
-  private _lowerHost(m: binaryen.Module): LowerHost {
-    const declared = new Set<string>();
-    const importFn = (name: string, params: binaryen.Type[], result: binaryen.Type): string => {
-      if (!declared.has(name)) {
-        declared.add(name);
-        m.addFunctionImport(name, IMPORT_MODULE, name, binaryen.createType(params), result);
-      }
-      return name;
-    };
-    const i32 = binaryen.i32;
-    return {
-      m,
-      ldSlow: importFn("ld_slow", [i32, i32, i32], i32),
-      stSlow: importFn("st_slow", [i32, i32, i32, i32, i32], i32),
-      helper: (h) => importFn(`h_${h.name}`, h.params.map(wt), h.result === null ? binaryen.none : wt(h.result)),
-    };
-  }
-
-  private _instantiate(m: binaryen.Module, isRuntime: boolean): WebAssembly.Instance {
-    if (!m.validate()) throw new EmulatorBug("binaryen produced an invalid module");
-    const bytes = m.emitBinary();
-    this.stats.modules++;
-    this.stats.wasmBytes += bytes.length;
-    const imports: WebAssembly.ModuleImports = {
+  private _newModule(isRuntime: boolean) {
+    const writer = new PendingModule(isRuntime);
+    const impls: WebAssembly.ModuleImports = {
       ld_slow: (a: number, b: number, c: number) => this._host.ldSlow(a, b, c),
       st_slow: (a: number, b: number, c: number, d: number, e: number) => this._host.stSlow(a, b, c, d, e),
     };
-    // Resolve each imported helper: runtime functions (Wasm) first, else the host's JS helper.
+    const env: EmitEnv = {
+      ldSlow: writer.importFn("ld_slow", { params: [I32, I32, I32], results: [I32] }),
+      stSlow: writer.importFn("st_slow", { params: [I32, I32, I32, I32, I32], results: [I32] }),
+      helper: (h) => {
+        const name = `h_${h.name}`;
+        if (!(name in impls)) {
+          impls[name] = this._runtimeFns.has(h.name) && !isRuntime ? this.runtimeFunction(h.name) : this._host.resolveHelper(h.name);
+        }
+        return writer.importFn(name, helperType(h));
+      },
+    };
+    return { writer, env, imports: () => impls };
+  }
+
+  private _instantiate(bytes: Uint8Array, impls: WebAssembly.ModuleImports, isRuntime: boolean): WebAssembly.Instance {
+    this.stats.modules++;
+    this.stats.wasmBytes += bytes.length;
     const mod = new WebAssembly.Module(bytes);
-    for (const imp of moduleImportNames(mod)) {
-      if (!imp.startsWith("h_")) continue;
-      const name = imp.slice(2);
-      if (this._runtimeFns.has(name) && !isRuntime) imports[imp] = this.runtimeFunction(name);
-      else imports[imp] = this._host.resolveHelper(name);
-    }
     const env: WebAssembly.ModuleImports = isRuntime ? { memory: this._host.memory, table: this._host.table } : { memory: this._host.memory };
-    return new WebAssembly.Instance(mod, { env, [IMPORT_MODULE]: imports });
+    return new WebAssembly.Instance(mod, { env, [IMPORT_MODULE]: impls });
   }
 
   /**
    * dispatch(): loop { look RIP + hflags up in the jump cache; on a hit call the TB through the
    * table and continue while it returns NEXT; on a miss return MISS to TypeScript }.
    */
-  private _addDispatcher(m: binaryen.Module): void {
-    const i32 = binaryen.i32, i64 = binaryen.i64;
-    const Z = () => m.i32.const(0);
+  private _addDispatcher(w: PendingModule): void {
+    const c = new ByteBuf();
     const RIP = 0, E = 1, R = 2;
-    const rip = () => m.local.get(RIP, i64);
-    const e = () => m.local.get(E, i32);
-    const lo = () => m.i32.wrap(rip());
-    const hash = m.i32.and(m.i32.xor(lo(), m.i32.shr_u(lo(), m.i32.const(12))), m.i32.const(WasmLayout.JMP_CACHE_ENTRIES - 1));
-    const body = m.loop("top", m.block(null, [
-      m.local.set(RIP, m.i64.load(stateAddr(StateOff.RIP), 8, Z())),
-      m.local.set(E, m.i32.add(m.i32.shl(hash, m.i32.const(4)), m.i32.const(WasmLayout.JMP_CACHE_BASE))),
-      m.if(m.i32.and(m.i64.eq(m.i64.load(0, 8, e()), rip()), m.i32.eq(m.i32.load(8, 4, e()), m.i32.load(stateAddr(StateOff.HFLAGS), 4, Z()))),
-        m.block(null, [
-          m.local.set(R, m.call_indirect("tbl", m.i32.load(12, 4, e()), [], binaryen.none, i32)),
-          m.br("top", m.i32.eq(m.local.get(R, i32), m.i32.const(TbExit.NEXT))),
-          m.return(m.local.get(R, i32)),
-        ])),
-      m.return(m.i32.const(TbExit.MISS)),
-    ]));
-    m.addFunction("dispatch", binaryen.none, i32, [i64, i32, i32], body);
+    const tbType = w.typeIndex({ params: [], results: [I32] });
+    c.byte(0x03).byte(0x40); // loop
+    c.byte(0x41).s32(0).byte(0x29).u32(3).u32(stateAddr(StateOff.RIP)).byte(0x21).u32(RIP); // rip = i64.load
+    // e = ((lo ^ (lo >>> 12)) & (N-1)) * 16 + BASE
+    c.byte(0x20).u32(RIP).byte(0xa7).byte(0x20).u32(RIP).byte(0xa7).byte(0x41).s32(12).byte(0x76).byte(0x73);
+    c.byte(0x41).s32(WasmLayout.JMP_CACHE_ENTRIES - 1).byte(0x71).byte(0x41).s32(4).byte(0x74);
+    c.byte(0x41).s32(WasmLayout.JMP_CACHE_BASE).byte(0x6a).byte(0x21).u32(E);
+    // if (tag == rip && hflags match)
+    c.byte(0x20).u32(E).byte(0x29).u32(3).u32(0).byte(0x20).u32(RIP).byte(0x51);
+    c.byte(0x20).u32(E).byte(0x28).u32(2).u32(8).byte(0x41).s32(0).byte(0x28).u32(2).u32(stateAddr(StateOff.HFLAGS)).byte(0x46);
+    c.byte(0x71).byte(0x04).byte(0x40);
+    c.byte(0x20).u32(E).byte(0x28).u32(2).u32(12).byte(0x11).u32(tbType).u32(0).byte(0x21).u32(R); // r = call_indirect
+    c.byte(0x20).u32(R).byte(0x45).byte(0x0d).u32(1); // br_if loop (r == NEXT == 0)
+    c.byte(0x20).u32(R).byte(0x0f); // return r
+    c.byte(0x0b); // end if
+    c.byte(0x41).s32(TbExit.MISS).byte(0x0f); // return MISS
+    c.byte(0x0b); // end loop
+    c.byte(0x00); // unreachable
+    w.addFunction({ params: [], results: [I32] }, [ValType.I64, I32, I32], c.view().slice(), "dispatch");
   }
 }
 
-/** Import names of a compiled module (WebAssembly.Module.imports is not in the minimal typings). */
-function moduleImportNames(mod: WebAssembly.Module): string[] {
-  const M = WebAssembly.Module as unknown as { imports(m: WebAssembly.Module): { module: string; name: string }[] };
-  return M.imports(mod).filter((i) => i.module === IMPORT_MODULE).map((i) => i.name);
+/**
+ * A WasmModuleWriter that accepts helper imports while functions are being emitted: defined
+ * functions are held back until finish(), when every import is known (imports take the low
+ * function indices, so definitions must come after them).
+ */
+class PendingModule {
+  private readonly _imports: { name: string; t: { params: ValType[]; results: ValType[] } }[] = [];
+  private readonly _index = new Map<string, number>();
+  private readonly _funcs: { t: { params: ValType[]; results: ValType[] }; locals: ValType[]; body: Uint8Array; name: string }[] = [];
+  private readonly _types = new WasmModuleWriter();
+
+  constructor(private readonly _withTable: boolean) {}
+
+  importFn(name: string, t: { params: ValType[]; results: ValType[] }): number {
+    let i = this._index.get(name);
+    if (i === undefined) {
+      if (this._writer) throw new EmulatorBug("a helper import appeared after the module layout was fixed");
+      i = this._imports.length;
+      this._imports.push({ name, t });
+      this._index.set(name, i);
+    }
+    return i;
+  }
+
+  /** Type indices are only stable inside the final writer, so the dispatcher asks here. */
+  typeIndex(t: { params: ValType[]; results: ValType[] }): number {
+    return this._final().typeIndex(t);
+  }
+
+  addFunction(t: { params: ValType[]; results: ValType[] }, locals: ValType[], body: Uint8Array, name: string): void {
+    this._funcs.push({ t, locals, body, name });
+  }
+
+  private _writer: WasmModuleWriter | null = null;
+  private _final(): WasmModuleWriter {
+    if (this._writer) return this._writer;
+    const w = this._types;
+    w.importMemory("env", "memory", 1, 65536);
+    if (this._withTable) w.importTable("env", "table", 1);
+    for (const imp of this._imports) w.importFunction(IMPORT_MODULE, imp.name, imp.t);
+    return (this._writer = w);
+  }
+
+  finish(): Uint8Array {
+    const w = this._final();
+    for (const f of this._funcs) w.addFunction(f.t, f.locals, f.body, f.name);
+    return w.finish();
+  }
 }

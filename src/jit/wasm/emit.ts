@@ -1,0 +1,316 @@
+/**
+ * The IR lowering: renders an IrUnit as Wasm function code, written directly as bytes
+ * (wasm-writer.ts). IR temps become locals one to one; forward-only labels become nested
+ * blocks opened at function entry (the block of the i-th label wraps everything before it, so
+ * a branch is a `br` out of it); guest memory accesses inline the softmmu TLB fast path (tag
+ * compare + addend, src/memory/wasm-layout.ts) and call the slow path on a miss; exits store
+ * RIP and return a TbExit code. This is the single lowering of the IR: binaryen, where used,
+ * only optimises modules this code produced.
+ */
+
+import { EmulatorBug } from "../../common/errors.js";
+import { WasmLayout } from "../../memory/wasm-layout.js";
+import { RunWord, StateOff, runOff, stateAddr } from "../../cpu/state-layout.js";
+import {
+  HelperFlag, IrType, SlowStatus, TbExit, type BinOp, type Cond, type HelperDecl, type IrOp, type IrUnit, type MemSize, type Temp, type UnOp,
+} from "../ir/types.js";
+import { ByteBuf, ValType } from "./wasm-writer.js";
+
+/** Encode size and MMU index for the slow path (one i32 argument). */
+export const encodeSizeMmu = (size: MemSize, mmuIdx: number): number => size | (mmuIdx << 4);
+
+export const valType = (t: IrType): ValType => (t === IrType.I64 ? ValType.I64 : ValType.I32);
+
+/** Function indices the emitted code calls. */
+export interface EmitEnv {
+  /** ld_slow(addrLo, addrHi, sizeMmu) -> status */
+  readonly ldSlow: number;
+  /** st_slow(addrLo, addrHi, sizeMmu, valLo, valHi) -> status */
+  readonly stSlow: number;
+  /** Function index of a helper (declared as an import on first use). */
+  helper(h: HelperDecl): number;
+}
+
+const enum Op {
+  BLOCK = 0x02, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, CALL = 0x10,
+  UNREACHABLE = 0x00, SELECT = 0x1b, LOCAL_GET = 0x20, LOCAL_SET = 0x21, VOID = 0x40,
+  I32_LOAD = 0x28, I64_LOAD = 0x29, I32_STORE = 0x36, I64_STORE = 0x37,
+  I32_CONST = 0x41, I64_CONST = 0x42, I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_GE_S = 0x4e, I64_EQ = 0x51,
+  I32_ADD = 0x6a, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I64_ADD = 0x7c, I64_AND = 0x83, I64_SHR_U = 0x88,
+  I32_WRAP = 0xa7, I64_EXTEND_S = 0xac, I64_EXTEND_U = 0xad,
+}
+
+/** Opcode tables (Wasm core spec 5.4.5), indexed by IR kind for i32 and i64. */
+const BIN: Record<BinOp, [number, number]> = {
+  add: [0x6a, 0x7c], sub: [0x6b, 0x7d], mul: [0x6c, 0x7e], div_s: [0x6d, 0x7f], div_u: [0x6e, 0x80],
+  rem_s: [0x6f, 0x81], rem_u: [0x70, 0x82], and: [0x71, 0x83], or: [0x72, 0x84], xor: [0x73, 0x85],
+  shl: [0x74, 0x86], shr_s: [0x75, 0x87], shr_u: [0x76, 0x88], rotl: [0x77, 0x89], rotr: [0x78, 0x8a],
+};
+const CMP: Record<Cond, [number, number]> = {
+  eq: [0x46, 0x51], ne: [0x47, 0x52], lt_s: [0x48, 0x53], lt_u: [0x49, 0x54], gt_s: [0x4a, 0x55],
+  gt_u: [0x4b, 0x56], le_s: [0x4c, 0x57], le_u: [0x4d, 0x58], ge_s: [0x4e, 0x59], ge_u: [0x4f, 0x5a],
+};
+/** [i32 signed, i32 unsigned, i64 signed, i64 unsigned] load opcodes by size; 0 = invalid. */
+const LOADS: Record<MemSize, [number, number, number, number]> = {
+  1: [0x2c, 0x2d, 0x30, 0x31], 2: [0x2e, 0x2f, 0x32, 0x33], 4: [0x28, 0x28, 0x34, 0x35], 8: [0, 0, 0x29, 0x29],
+};
+/** [i32, i64] store opcodes by size. */
+const STORES: Record<MemSize, [number, number]> = { 1: [0x3a, 0x3c], 2: [0x3b, 0x3d], 4: [0x36, 0x3e], 8: [0, 0x37] };
+const ALIGN: Record<MemSize, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+
+export interface EmittedFunction {
+  params: ValType[];
+  results: ValType[];
+  locals: ValType[];
+  body: Uint8Array;
+}
+
+export function emitUnit(env: EmitEnv, unit: IrUnit): EmittedFunction {
+  return new UnitEmitter(env, unit).run();
+}
+
+class UnitEmitter {
+  private readonly c = new ByteBuf();
+  private readonly lEntry: number;
+  private readonly lStop: number;
+  /** Open label blocks, outermost first. */
+  private readonly open: number[] = [];
+  private readonly placed = new Set<number>();
+  private curPc = 0;
+  private storeSinceStart = false;
+
+  constructor(private readonly env: EmitEnv, private readonly unit: IrUnit) {
+    this.lEntry = unit.tempTypes.length;
+    this.lStop = unit.tempTypes.length + 1;
+  }
+
+  run(): EmittedFunction {
+    const { unit, c } = this;
+    const labels = unit.ops.filter((o): o is Extract<IrOp, { op: "label" }> => o.op === "label").map((o) => o.label.id);
+    for (let i = labels.length - 1; i >= 0; i--) {
+      c.byte(Op.BLOCK).byte(Op.VOID);
+      this.open.push(labels[i]!);
+    }
+    if (unit.kind === "tb") this.prologue();
+    for (const op of unit.ops) this.op(op);
+    c.byte(Op.UNREACHABLE);
+    const params = unit.params.map((p) => valType(p.type));
+    return {
+      params,
+      results: unit.kind === "tb" ? [ValType.I32] : unit.result === null ? [] : [valType(unit.result)],
+      locals: unit.tempTypes.slice(unit.params.length).map(valType).concat([ValType.I32, ValType.I32]),
+      body: c.view().slice(),
+    };
+  }
+
+  // ---- small emitters
+  private get(t: Temp | number): void { this.c.byte(Op.LOCAL_GET).u32(typeof t === "number" ? t : t.id); }
+  private set(t: Temp | number): void { this.c.byte(Op.LOCAL_SET).u32(typeof t === "number" ? t : t.id); }
+  private i32(v: number): void { this.c.byte(Op.I32_CONST).s32(v); }
+  private i64(lo: number, hi: number): void { this.c.byte(Op.I64_CONST).s64(lo, hi); }
+  private mem(opcode: number, align: number, offset: number): void { this.c.byte(opcode).u32(align).u32(offset); }
+  private runWord(w: RunWord): void { this.i32(0); this.mem(Op.I32_LOAD, 2, stateAddr(runOff(w))); }
+  private exitWith(code: TbExit, pc: number): void {
+    const hi = Math.floor(pc / 4294967296);
+    this.i32(0);
+    this.i64((pc - hi * 4294967296) | 0, hi);
+    this.mem(Op.I64_STORE, 3, stateAddr(StateOff.RIP));
+    this.i32(code);
+    this.c.byte(Op.RETURN);
+  }
+  private faultExit(): void {
+    if (this.unit.kind === "tb") this.exitWith(TbExit.FAULT, this.curPc);
+    else this.c.byte(Op.UNREACHABLE);
+  }
+
+  /** TB entry: leave at once when the budget is spent or an exit is requested; else charge the block. */
+  private prologue(): void {
+    const c = this.c;
+    const n = this.unit.ops.reduce((k, o) => k + (o.op === "insn_start" ? 1 : 0), 0);
+    this.runWord(RunWord.BUDGET); this.i32(0); c.byte(0x4c); // i32.le_s
+    this.runWord(RunWord.EXIT_REQUEST); c.byte(Op.I32_OR);
+    c.byte(Op.IF).byte(Op.VOID); this.i32(TbExit.REQUEST); c.byte(Op.RETURN); c.byte(Op.END);
+    this.i32(0); this.runWord(RunWord.BUDGET); this.i32(n); c.byte(0x6b); // i32.sub
+    this.mem(Op.I32_STORE, 2, stateAddr(runOff(RunWord.BUDGET)));
+    this.i32(0); this.set(this.lStop);
+  }
+
+  private op(op: IrOp): void {
+    const c = this.c;
+    switch (op.op) {
+      case "movi":
+        if (op.dst.type === IrType.I64) this.i64(op.lo, op.hi); else this.i32(op.lo);
+        return this.set(op.dst);
+      case "mov": this.get(op.src); return this.set(op.dst);
+      case "bin":
+        this.get(op.a); this.get(op.b); c.byte(BIN[op.kind][op.dst.type === IrType.I64 ? 1 : 0]);
+        return this.set(op.dst);
+      case "un": this.get(op.a); this.un(op.kind, op.a.type); return this.set(op.dst);
+      case "conv":
+        this.get(op.a);
+        c.byte(op.kind === "trunc_i64_i32" ? Op.I32_WRAP : op.kind === "extu_i32_i64" ? Op.I64_EXTEND_U : Op.I64_EXTEND_S);
+        return this.set(op.dst);
+      case "setcond":
+        this.get(op.a); this.get(op.b); c.byte(CMP[op.cond][op.a.type === IrType.I64 ? 1 : 0]);
+        return this.set(op.dst);
+      case "select":
+        this.get(op.a); this.get(op.b); this.get(op.cond); c.byte(Op.SELECT);
+        return this.set(op.dst);
+      case "ld_env":
+        this.i32(0); this.load(op.dst.type, op.size, op.signed, stateAddr(op.offset));
+        return this.set(op.dst);
+      case "st_env":
+        this.i32(0); this.get(op.src); return this.store(op.src.type, op.size, stateAddr(op.offset));
+      case "ld_guest": return this.guestLoad(op);
+      case "st_guest": this.storeSinceStart = true; return this.guestStore(op);
+      case "brcond":
+        this.get(op.a); this.get(op.b); c.byte(CMP[op.cond][op.a.type === IrType.I64 ? 1 : 0]);
+        c.byte(Op.BR_IF).u32(this.depth(op.label.id));
+        return;
+      case "br": c.byte(Op.BR).u32(this.depth(op.label.id)); return;
+      case "label": {
+        const top = this.open.pop();
+        if (top !== op.label.id) throw new EmulatorBug(`label L${op.label.id} placed out of order in ${this.unit.name}`);
+        this.placed.add(op.label.id);
+        c.byte(Op.END);
+        return;
+      }
+      case "call": return this.call(op.helper, op.args, op.dst);
+      case "insn_start":
+        // A store in the previous instruction invalidated translated code: stop before this one.
+        if (this.storeSinceStart && this.unit.kind === "tb") {
+          this.get(this.lStop); c.byte(Op.IF).byte(Op.VOID); this.exitWith(TbExit.NEXT, op.pc); c.byte(Op.END);
+        }
+        this.storeSinceStart = false;
+        this.curPc = op.pc;
+        return;
+      case "exit": this.i32(op.code); c.byte(Op.RETURN); return;
+      case "raise":
+        this.i32(0); this.i32(op.vector); this.mem(Op.I32_STORE, 2, stateAddr(runOff(RunWord.EXC_VECTOR)));
+        this.i32(0); if (op.error) this.get(op.error); else this.i32(-1);
+        this.mem(Op.I32_STORE, 2, stateAddr(runOff(RunWord.EXC_ERROR)));
+        return this.exitWith(TbExit.FAULT, this.curPc);
+      case "ret":
+        if (op.value) this.get(op.value);
+        c.byte(Op.RETURN);
+        return;
+    }
+  }
+
+  /** br depth of a label's block: its distance from the innermost open block. */
+  private depth(id: number): number {
+    if (this.placed.has(id)) throw new EmulatorBug(`backward branch to L${id} in ${this.unit.name}`);
+    const i = this.open.lastIndexOf(id);
+    if (i < 0) throw new EmulatorBug(`branch to unknown label L${id} in ${this.unit.name}`);
+    return this.open.length - 1 - i;
+  }
+
+  private un(kind: UnOp, t: IrType): void {
+    const c = this.c;
+    const w = t === IrType.I64;
+    switch (kind) {
+      case "neg":
+        // 0 - a: the operand is already on the stack, so compute (a xor -1) + 1
+        if (w) { this.i64(-1, -1); c.byte(0x85); this.i64(1, 0); c.byte(Op.I64_ADD); } else { this.i32(-1); c.byte(0x73); this.i32(1); c.byte(Op.I32_ADD); }
+        return;
+      case "not": if (w) { this.i64(-1, -1); c.byte(0x85); } else { this.i32(-1); c.byte(0x73); } return;
+      case "clz": c.byte(w ? 0x79 : 0x67); return;
+      case "ctz": c.byte(w ? 0x7a : 0x68); return;
+      case "popcnt": c.byte(w ? 0x7b : 0x69); return;
+      case "eqz": c.byte(w ? 0x50 : Op.I32_EQZ); return;
+      case "ext8s": c.byte(w ? 0xc2 : 0xc0); return;
+      case "ext16s": c.byte(w ? 0xc3 : 0xc1); return;
+      case "ext32s": if (w) c.byte(0xc4); return;
+      case "ext8u": if (w) { this.i64(0xff, 0); c.byte(Op.I64_AND); } else { this.i32(0xff); c.byte(Op.I32_AND); } return;
+      case "ext16u": if (w) { this.i64(0xffff, 0); c.byte(Op.I64_AND); } else { this.i32(0xffff); c.byte(Op.I32_AND); } return;
+      case "ext32u": if (w) { this.i64(-1, 0); c.byte(Op.I64_AND); } return;
+    }
+  }
+
+  private load(t: IrType, size: MemSize, signed: boolean, offset: number): void {
+    const opc = LOADS[size][(t === IrType.I64 ? 2 : 0) + (signed ? 0 : 1)];
+    if (!opc) throw new EmulatorBug("8-byte load into an i32 temp");
+    this.mem(opc, ALIGN[size], offset);
+  }
+  private store(t: IrType, size: MemSize, offset: number): void {
+    const opc = STORES[size][t === IrType.I64 ? 1 : 0];
+    if (!opc) throw new EmulatorBug("8-byte store from an i32 temp");
+    this.mem(opc, ALIGN[size], offset);
+  }
+
+  private call(h: HelperDecl, args: Temp[], dst: Temp | null): void {
+    for (const a of args) this.get(a);
+    this.c.byte(Op.CALL).u32(this.env.helper(h));
+    if (dst) this.set(dst);
+    if (h.flags & HelperFlag.CAN_FAULT) {
+      this.runWord(RunWord.EXC_VECTOR); this.i32(0); this.c.byte(Op.I32_GE_S);
+      this.c.byte(Op.IF).byte(Op.VOID); this.faultExit(); this.c.byte(Op.END);
+    }
+  }
+
+  /** Push the TLB entry address for `addr` into lEntry, then the hit condition. */
+  private tlbLookup(addr: Temp, size: MemSize, mmuIdx: number, tagOff: number): void {
+    const c = this.c;
+    this.get(addr); this.i64(12, 0); c.byte(Op.I64_SHR_U); c.byte(Op.I32_WRAP);
+    this.i32(WasmLayout.TLB_ENTRIES - 1); c.byte(Op.I32_AND); this.i32(5); c.byte(Op.I32_SHL);
+    this.i32(WasmLayout.TLB_BASE + mmuIdx * WasmLayout.TLB_MODE_BYTES); c.byte(Op.I32_ADD);
+    this.set(this.lEntry);
+    // tag == page of the access's last byte
+    this.get(this.lEntry); this.mem(Op.I64_LOAD, 3, tagOff);
+    this.get(addr);
+    if (size > 1) { this.i64(size - 1, 0); c.byte(Op.I64_ADD); }
+    this.i64(~0xfff, -1); c.byte(Op.I64_AND);
+    c.byte(Op.I64_EQ);
+  }
+  private hostAddr(addr: Temp): void {
+    this.get(addr); this.c.byte(Op.I32_WRAP);
+    this.get(this.lEntry); this.mem(Op.I32_LOAD, 2, 24);
+    this.c.byte(Op.I32_ADD);
+  }
+  private addrHalves(addr: Temp): void {
+    this.get(addr); this.c.byte(Op.I32_WRAP);
+    this.get(addr); this.i64(32, 0); this.c.byte(Op.I64_SHR_U); this.c.byte(Op.I32_WRAP);
+  }
+
+  private guestLoad(op: Extract<IrOp, { op: "ld_guest" }>): void {
+    const c = this.c;
+    const t = op.dst.type;
+    this.tlbLookup(op.addr, op.size, op.mmuIdx, 0);
+    c.byte(Op.IF).byte(valType(t));
+    this.hostAddr(op.addr); this.load(t, op.size, op.signed, 0);
+    c.byte(Op.ELSE);
+    this.addrHalves(op.addr); this.i32(encodeSizeMmu(op.size, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
+    c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
+    this.i32(0); this.load(t, op.size, op.signed, WasmLayout.SCRATCH_BASE);
+    c.byte(Op.END);
+    this.set(op.dst);
+  }
+
+  private guestStore(op: Extract<IrOp, { op: "st_guest" }>): void {
+    const c = this.c;
+    const t = op.src.type;
+    this.tlbLookup(op.addr, op.size, op.mmuIdx, 8);
+    c.byte(Op.IF).byte(Op.VOID);
+    this.hostAddr(op.addr); this.get(op.src); this.store(t, op.size, 0);
+    c.byte(Op.ELSE);
+    this.addrHalves(op.addr);
+    this.i32(encodeSizeMmu(op.size, op.mmuIdx));
+    if (t === IrType.I64) {
+      this.get(op.src); c.byte(Op.I32_WRAP);
+      this.get(op.src); this.i64(32, 0); c.byte(Op.I64_SHR_U); c.byte(Op.I32_WRAP);
+    } else { this.get(op.src); this.i32(0); }
+    c.byte(Op.CALL).u32(this.env.stSlow);
+    this.set(this.lEntry);
+    this.get(this.lEntry); this.i32(SlowStatus.FAULT); c.byte(Op.I32_EQ);
+    c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
+    this.get(this.lEntry); this.i32(SlowStatus.CODE_INVALIDATED); c.byte(Op.I32_EQ);
+    c.byte(Op.IF).byte(Op.VOID); this.i32(1); this.set(this.lStop); c.byte(Op.END);
+    c.byte(Op.END);
+  }
+}
+
+/** Helpers' IR types as Wasm value types. */
+export function helperType(h: HelperDecl): { params: ValType[]; results: ValType[] } {
+  return { params: h.params.map(valType), results: h.result === null ? [] : [valType(h.result)] };
+}
+
