@@ -10,7 +10,7 @@ import { ConfigError } from "../common/errors.js";
 import type { GuestMemory } from "./guest-memory.js";
 import { ByteWriter, fmtSize } from "./bytes.js";
 import { checksum } from "./acpi/sdt.js";
-import { IntiFlags, type PlatformTablesConfig } from "./acpi/config.js";
+import { IntiFlags, validatePlatformTables, type PlatformTablesConfig } from "./acpi/config.js";
 import { MPTABLE_GPA, MPTABLE_MAX } from "./layout.js";
 
 const FLOATING_SIZE = 16, HEADER_SIZE = 44;
@@ -22,6 +22,7 @@ const CPU_SIGNATURE = 0x600, CPU_FEATURES = 0x201;
 
 /** Build the floating pointer followed by the configuration table, for address `gpa`. */
 export function buildMpTable(cfg: PlatformTablesConfig, gpa = MPTABLE_GPA): Uint8Array {
+  validatePlatformTables(cfg);
   const entries: Uint8Array[] = [];
   cfg.apicIds.forEach((id, i) => {
     entries.push(new ByteWriter(20).u8(0, PROC).u8(1, id).u8(2, LAPIC_VERSION).u8(3, 1 | (i === 0 ? 2 : 0)).u32(4, CPU_SIGNATURE).u32(8, CPU_FEATURES).bytes);

@@ -129,6 +129,21 @@ describe("ACPI tables", () => {
   });
 });
 
+describe("config validation", () => {
+  test("bad configs are ConfigErrors naming the problem", () => {
+    const cfg = defaultPlatformTables(1);
+    expect(() => buildAcpiTables({ ...cfg, apicIds: [0, 0] })).toThrow(/APIC ids must be distinct/);
+    expect(() => buildAcpiTables({ ...cfg, pm: { ...cfg.pm, s5SlpTyp: 9 } })).toThrow(/SLP_TYP/);
+    expect(() => buildMpTable({ ...cfg, isaOverrides: [{ irq: 0, gsi: 99, flags: 0 }] })).toThrow(/ISA override/);
+    expect(() => buildAcpiTables({ ...cfg, pci: { ...cfg.pci!, intxGsis: [16, 17, 18, 30] } })).toThrow(/INTx/);
+    expect(() => buildAcpiTables({ ...cfg, apicIds: Array.from({ length: 300 }, (_, i) => i) })).toThrow(/CPUs/);
+  });
+  test("a large machine still fits (64 CPUs)", () => {
+    expect(buildAcpiTables(defaultPlatformTables(64)).blobs.length).toBe(9);
+    expect(buildMpTable(defaultPlatformTables(64)).length).toBeLessThan(0x10000);
+  });
+});
+
 describe("MP table", () => {
   test("floating pointer and configuration table checksums and entries", () => {
     const cfg = defaultPlatformTables(2);

@@ -7,7 +7,7 @@ import { ConfigError } from "../../common/errors.js";
 import type { GuestMemory } from "../guest-memory.js";
 import { alignUp, fmtSize } from "../bytes.js";
 import { ACPI_RSDP_GPA, ACPI_TABLES_GPA, ACPI_TABLES_MAX } from "../layout.js";
-import type { PlatformTablesConfig } from "./config.js";
+import { validatePlatformTables, type PlatformTablesConfig } from "./config.js";
 import { buildDsdt, buildFacs, buildFadt, buildHpet, buildMadt, buildMcfg, buildRsdp, buildRsdt, buildXsdt } from "./tables.js";
 
 export interface AcpiBlob {
@@ -23,6 +23,7 @@ export interface AcpiTables {
 
 /** Build every table at its final address (no guest writes). */
 export function buildAcpiTables(cfg: PlatformTablesConfig, rsdpGpa = ACPI_RSDP_GPA, tablesGpa = ACPI_TABLES_GPA, maxBytes = ACPI_TABLES_MAX): AcpiTables {
+  validatePlatformTables(cfg);
   const blobs: AcpiBlob[] = [];
   let next = tablesGpa;
   const place = (signature: string, bytes: Uint8Array, align = 16): number => {

@@ -2,6 +2,7 @@
  * What the ACPI and MP table builders need to know about the board: every port, address and
  * IRQ is a parameter here; defaultPlatformTables() fills them from src/boot/layout.ts.
  */
+import { ConfigError } from "../../common/errors.js";
 import {
   DEFAULT_ECAM_GPA, DEFAULT_GPE0_PORT, DEFAULT_HPET_GPA, DEFAULT_IOAPIC_GPA, DEFAULT_LAPIC_GPA,
   DEFAULT_PCI_MMIO32_END, DEFAULT_PCI_MMIO32_GPA, DEFAULT_PIT_GSI, DEFAULT_PIT_IRQ, DEFAULT_PM1A_CNT_PORT,
@@ -105,4 +106,31 @@ export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
     ecam: { gpa: DEFAULT_ECAM_GPA, startBus: 0, endBus: 255 },
     pci: { busStart: 0, busEnd: 255, mmio32Start: DEFAULT_PCI_MMIO32_GPA, mmio32End: DEFAULT_PCI_MMIO32_END, configPort: DEFAULT_PCI_CONFIG_PORT, intxGsis: DEFAULT_PCI_INTX_GSIS },
   };
+}
+
+/** ConfigError for a config the tables cannot describe (the builders call this first). */
+export function validatePlatformTables(cfg: PlatformTablesConfig): void {
+  const fail = (what: string): never => { throw new ConfigError(`firmware tables: ${what}`); };
+  const isInt = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
+  if (cfg.apicIds.length === 0 || cfg.apicIds.length > 255) fail(`${cfg.apicIds.length} CPUs (need 1..255)`);
+  if (cfg.apicIds.some((id) => !isInt(id, 254)) || new Set(cfg.apicIds).size !== cfg.apicIds.length) fail("APIC ids must be distinct and 0..254");
+  if (!isInt(cfg.ioapicId, 254)) fail(`IOAPIC id ${cfg.ioapicId} out of range`);
+  if (!isInt(cfg.ioapicPins, 240) || cfg.ioapicPins < 16) fail(`IOAPIC with ${cfg.ioapicPins} pins`);
+  for (const o of cfg.isaOverrides) {
+    if (!isInt(o.irq, 15) || !isInt(o.gsi, cfg.ioapicPins - 1) || !isInt(o.flags, 0xf)) fail(`ISA override IRQ ${o.irq} -> GSI ${o.gsi}`);
+  }
+  const pm = cfg.pm;
+  for (const p of [pm.pm1aEvtPort, pm.pm1aCntPort, pm.pmTmrPort, pm.gpe0Port, pm.smiCmdPort, cfg.reset.port]) if (!isInt(p, 0xffff)) fail(`I/O port ${p} out of range`);
+  if (!isInt(pm.s5SlpTyp, 7)) fail(`S5 SLP_TYP ${pm.s5SlpTyp} (a 3-bit field)`);
+  if (!isInt(pm.sciIrq, 15)) fail(`SCI IRQ ${pm.sciIrq}`);
+  if (!isInt(pm.gpe0Len, 254) || pm.gpe0Len % 2 !== 0) fail(`GPE0 block length ${pm.gpe0Len} (must be even)`);
+  for (const a of [cfg.lapicGpa, cfg.ioapicGpa, cfg.hpet?.gpa ?? 0, cfg.ecam?.gpa ?? 0]) if (!isInt(a, 2 ** 52)) fail(`address ${a} out of range`);
+  if (cfg.ecam && (!isInt(cfg.ecam.startBus, 255) || !isInt(cfg.ecam.endBus, 255) || cfg.ecam.endBus < cfg.ecam.startBus)) fail("ECAM bus range");
+  const p = cfg.pci;
+  if (p) {
+    if (!isInt(p.busStart, 255) || !isInt(p.busEnd, 255) || p.busEnd < p.busStart) fail("PCI bus range");
+    if (!isInt(p.mmio32Start, 0xffffffff) || !isInt(p.mmio32End, 0xffffffff) || p.mmio32End < p.mmio32Start) fail("PCI 32-bit MMIO window");
+    if (!isInt(p.configPort, 0xfff0) || p.configPort === 0) fail(`PCI config port ${p.configPort}`);
+    if (p.intxGsis && p.intxGsis.some((g) => !isInt(g, cfg.ioapicPins - 1))) fail("PCI INTx GSIs must be IOAPIC pins");
+  }
 }
