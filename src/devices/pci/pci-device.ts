@@ -146,6 +146,9 @@ export abstract class PciDevice<S extends PciDeviceState = PciDeviceState> exten
     }
   }
 
+  /** The declaration of BAR `index` (undefined when unused or the high half of a 64-bit BAR). */
+  barInfo(index: number): Readonly<PciBarOptions> | undefined { return this._bars[index]?.opts; }
+
   /** Guest address a BAR is currently mapped at, or -1. */
   barAddress(index: number): number { return this._bars[index]?.mappedAt ?? -1; }
 
