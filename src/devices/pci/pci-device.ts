@@ -218,8 +218,8 @@ export abstract class PciDevice<S extends PciDeviceState = PciDeviceState> exten
     const bus = this._bus!;
     if (opts.kind === "io") {
       if (!(cmd & PciCommand.IO)) return -1;
-      const addr = raw & 0xfffffffc & ~(opts.size - 1);
-      return addr === 0 || addr + opts.size > bus.io.size ? -1 : addr >>> 0;
+      const addr = (raw & 0xfffffffc & ~(opts.size - 1)) >>> 0;
+      return addr === 0 || addr + opts.size > bus.io.size ? -1 : addr;
     }
     if (!(cmd & PciCommand.MEMORY)) return -1;
     let addr = (raw & 0xfffffff0) >>> 0;

@@ -166,6 +166,13 @@ describe("PciDevice BARs", () => {
     cfgWrite(m, df, 0x10, 0xfebe0000, 4);
     expect(m.readl(0xfebe0004)).toBe(0xab000004);
     expect(m.readl(0xfebf0004)).toBe(0xffffffff);
+    // Sizing with decoding left on must not map BARs at the all-ones addresses.
+    cfgWrite(m, df, 0x14, 0xffffffff, 4);
+    cfgWrite(m, df, 0x10, 0xffffffff, 4);
+    expect(d.barAddress(1)).toBe(-1);
+    expect(d.barAddress(0)).toBe(-1);
+    cfgWrite(m, df, 0x14, 0xc040, 4);
+    cfgWrite(m, df, 0x10, 0xfebe0000, 4);
     cfgWrite(m, df, 4, 0x0000, 2);
     expect(d.barAddress(0)).toBe(-1);
     expect(m.inb(0xc045)).toBe(0xff);
