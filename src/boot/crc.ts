@@ -4,25 +4,37 @@
  * section 3.4 / 5.3). CRC64 is kept as two 32-bit halves: no BigInt.
  */
 
-let crc32Table: Uint32Array | null = null;
+let crc32Tables: Uint32Array[] | null = null;
 let crc64Lo: Uint32Array | null = null;
 let crc64Hi: Uint32Array | null = null;
 
-function makeCrc32Table(): Uint32Array {
-  const t = new Uint32Array(256);
+/** Table 0 is the byte-wise table; tables 1..3 advance it by 1..3 more zero bytes (slicing-by-4). */
+function makeCrc32Tables(): Uint32Array[] {
+  const t = [0, 1, 2, 3].map(() => new Uint32Array(256));
+  const t0 = t[0]!;
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[i] = c >>> 0;
+    t0[i] = c >>> 0;
+  }
+  for (let k = 1; k < 4; k++) {
+    const prev = t[k - 1]!, cur = t[k]!;
+    for (let i = 0; i < 256; i++) cur[i] = (t0[prev[i]! & 0xff]! ^ (prev[i]! >>> 8)) >>> 0;
   }
   return t;
 }
 
 /** CRC32 of `data`, continuing from `crc` (0 to start). */
 export function crc32(data: Uint8Array, crc = 0): number {
-  const t = (crc32Table ??= makeCrc32Table());
+  const [t0, t1, t2, t3] = (crc32Tables ??= makeCrc32Tables()) as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   let c = ~crc >>> 0;
-  for (let i = 0; i < data.length; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
+  let i = 0;
+  const n4 = data.length & ~3;
+  for (; i < n4; i += 4) {
+    c ^= data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    c = t3[c & 0xff]! ^ t2[(c >>> 8) & 0xff]! ^ t1[(c >>> 16) & 0xff]! ^ t0[c >>> 24]!;
+  }
+  for (; i < data.length; i++) c = t0[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
 

@@ -219,7 +219,7 @@ export class Lzma2Decoder {
     const out = this.out, pos = this.pos;
     const prev = pos > this._dictStart ? out[pos - 1]! : 0;
     const lpMask = (1 << this._lp) - 1;
-    const base = LITERAL + 0x300 * (((pos & lpMask) << this._lc) + (prev >>> (8 - this._lc)));
+    const base = LITERAL + 0x300 * ((((pos - this._dictStart) & lpMask) << this._lc) + (prev >>> (8 - this._lc)));
     let sym = 1;
     if (this._state >= 7) {
       let match = out[pos - this._rep0 - 1]!;
@@ -241,7 +241,7 @@ export class Lzma2Decoder {
     const pbMask = (1 << this._pb) - 1;
     while (this.pos < outEnd) {
       if (this._inPos > inEnd) throw corrupt("LZMA chunk overruns its compressed size");
-      const posState = this.pos & pbMask;
+      const posState = (this.pos - this._dictStart) & pbMask; // positions restart at a dictionary reset
       const s = this._state;
       if (this._bit(IS_MATCH + s * POS_STATES + posState) === 0) {
         this._literal();
