@@ -42,7 +42,7 @@ export interface TestCpu {
   run(budget?: number): string;
 }
 
-export function createTestCpu(ramBytes = 4 << 20): TestCpu {
+export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu {
   const pages = Math.ceil((WasmLayout.RAM_BASE + ramBytes) / WasmLayout.WASM_PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
   const ram = new Uint8Array(memory.buffer, WasmLayout.RAM_BASE, ramBytes);
@@ -68,7 +68,7 @@ export function createTestCpu(ramBytes = 4 << 20): TestCpu {
     requestReset: () => {},
   };
   const log = new Logger((cat, msg) => logs.push(`${cat}: ${msg}`));
-  const cpu = new Cpu({ memory, bus, log, decode, semantics });
+  const cpu = new Cpu({ memory, bus, log, decode, semantics, now: nowMs });
   cpuRef = cpu;
   const dv = new DataView(memory.buffer, WasmLayout.RAM_BASE, ramBytes);
   const s = cpu.state;
