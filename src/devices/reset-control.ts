@@ -5,6 +5,8 @@
  *   bit 3 FULL_RST (ICH): power-cycle style reset
  * Linux's "reboot=pci" writes 0x02 then 0x06. As QEMU does, any write with bit 2 set requests
  * a reset; we always perform a full machine reset and report which kind the guest asked for.
+ * On a PC with PCI the byte sits inside the 0xCF8 dword: hand this device to
+ * PciHost({ resetControl }) instead of mapping it over the PCI address register.
  */
 
 import type { AccessSize, AccessSizes, RegionOps } from "../memory/types.js";

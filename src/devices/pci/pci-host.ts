@@ -8,6 +8,11 @@
  *   probe, are ignored, as on QEMU's i440fx).
  * - ECAM / MMCONFIG: `ecamOps` over `ecamSize` bytes (1 MiB per bus): offset = bus << 20 |
  *   devfn << 12 | register, reaching the full 4 KiB space of PCI Express functions.
+ * - On a PC the reset control register (RCR) is the byte at 0xCF9, inside the address
+ *   register's dword: hardware decodes byte accesses there as RCR and dword accesses as the
+ *   address register. Pass the RCR as `resetControl` and the host forwards byte accesses at
+ *   offset 1 to it, so the board maps one 4-byte region with no overlap (an overlapping
+ *   1-byte region would split the guest's dword accesses to 0xCF8).
  * The board maps these regions and creates the bus; this class knows no port numbers.
  */
 
@@ -20,6 +25,8 @@ export interface PciHostOptions {
   bus: PciBus;
   /** Buses covered by the ECAM window (1..256, default 1). */
   ecamBuses?: number;
+  /** Register decoded by byte accesses at offset 1 of the address register (PC: RCR at 0xCF9). */
+  resetControl?: RegionOps;
   id?: string;
 }
 
@@ -45,11 +52,17 @@ export class PciHost extends Device<PciHostState> {
     this.bus = opts.bus;
     this.ecamSize = buses << 20;
     const sizes: AccessSizes = { min: 1, max: 4 };
+    const rcr = opts.resetControl ?? null;
+    if (rcr && (typeof rcr.read !== "function" || typeof rcr.write !== "function")) throw new ConfigError("PciHost: resetControl must be RegionOps");
     this.configAddressOps = {
       valid: sizes,
-      read: (o: number, size: AccessSize) => Math.floor(this._addr / 2 ** (8 * o)) & ONES[size as 1 | 2 | 4],
+      read: (o: number, size: AccessSize) => {
+        if (rcr && o === 1 && size === 1) return rcr.read(0, 1) & 0xff;
+        return Math.floor(this._addr / 2 ** (8 * o)) & ONES[size as 1 | 2 | 4];
+      },
       write: (o: number, v: number, size: AccessSize) => {
-        if (o === 0 && size === 4) this._addr = v >>> 0;
+        if (rcr && o === 1 && size === 1) rcr.write(0, v & 0xff, 1);
+        else if (o === 0 && size === 4) this._addr = v >>> 0;
       },
     };
     this.configDataOps = {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../common/errors.js";
 import { MemoryRegion } from "../../memory/memory-region.js";
 import type { AccessSize } from "../../memory/types.js";
+import { ResetControl } from "../reset-control.js";
 import { createTestMachine, type TestMachine } from "../testing/test-machine.js";
 import { TestPci, type CapturedMsi } from "../testing/test-pci.js";
 import { I440fxHost } from "./i440fx-host.js";
@@ -123,6 +124,21 @@ describe("PCI host and configuration mechanisms", () => {
     expect(() => new MsixCapability(new TestDev(), { vectors: 0, barIndex: 2, barRegion: MemoryRegion.container("b", 0x1000) })).toThrow(ConfigError);
     expect(() => new MsixCapability(new TestDev(), { vectors: 512, barIndex: 2, barRegion: MemoryRegion.container("b", 0x1000) })).toThrow(ConfigError);
     expect(() => new PciBus({ memory: MemoryRegion.ram("r", new Uint8Array(16)), io: MemoryRegion.container("io", 0x10000) })).toThrow(ConfigError);
+  });
+
+  it("decodes byte accesses at 0xCF9 as the reset control register, dwords at 0xCF8 as the address", () => {
+    const m = createTestMachine();
+    const rcr = new ResetControl({ system: m.system });
+    rcr.realize();
+    const pci = new TestPci(m, { resetControl: rcr });
+    pci.plug(new I440fxHost(), 0);
+    m.outb(0xcf9, 0x02);
+    expect(m.inb(0xcf9)).toBe(0x02);
+    expect(pci.cfgRead(0, 0, 4)).toBe(0x12378086);
+    expect(m.inl(0xcf8)).toBe(0x80000000);
+    m.outb(0xcf9, 0x06);
+    expect(m.system.last).toEqual({ kind: "reset", reason: "port 0xcf9 hard reset" });
+    expect(() => new PciHost({ bus: pci.bus, resetControl: {} as never })).toThrow(ConfigError);
   });
 
   it("round-trips the host's configuration address and lists devices", () => {

@@ -6,6 +6,7 @@
  * cycles with `cfgRead/cfgWrite` exactly as a guest would.
  */
 
+import type { RegionOps } from "../../memory/types.js";
 import type { IrqRecorder } from "../irq.js";
 import { PciBus, type PciPin } from "../pci/pci-bus.js";
 import type { PciDevice } from "../pci/pci-device.js";
@@ -17,6 +18,8 @@ export interface TestPciOptions {
   configPort?: number;
   /** Physical address of a one-bus ECAM window (PC q35: 0xB0000000). */
   ecamBase?: number;
+  /** Forwarded to PciHostOptions.resetControl (byte at configPort + 1). */
+  resetControl?: RegionOps;
 }
 
 /** One captured MSI write. */
@@ -46,7 +49,7 @@ export class TestPci {
       msi: { deliver: (addressLo, addressHi, data) => this.msis.push({ addressLo, addressHi, data }) },
       intxRoute: (dev: PciDevice, pin: PciPin) => this.line(((dev.devfn >> 3) + pin) % 4),
     });
-    this.host = new PciHost({ bus: this.bus });
+    this.host = new PciHost({ bus: this.bus, ...(opts.resetControl ? { resetControl: opts.resetControl } : {}) });
     this.host.realize();
     m.mapIo(this.configPort, 4, this.host.configAddressOps, "pci-conf-idx");
     m.mapIo(this.configPort + 4, 4, this.host.configDataOps, "pci-conf-data");
