@@ -34,6 +34,7 @@ export interface BootCpuState {
   rsi: number; rdi: number; rbp: number; rsp: number;
   /** Interrupts off, reserved bit 1 set. */
   rflags: number;
+  /** Control registers and EFER as unsigned values (< 2^32; CR3 < 2^32 here). */
   cr0: number; cr3: number; cr4: number; efer: number;
   gdt: { base: number; limit: number };
   idt: { base: number; limit: number };
@@ -41,10 +42,13 @@ export interface BootCpuState {
   fs: BootSegment; gs: BootSegment; tr: BootSegment; ldtr: BootSegment;
 }
 
-/** Descriptor halves (lo = bits 0..31, hi = bits 32..63) of the boot GDT entries. */
-const CODE32 = { lo: 0x0000ffff, hi: 0x00cf9a00 }; // base 0, limit 4G, G, D, P, code exec/read
-const CODE64 = { lo: 0x0000ffff, hi: 0x00af9a00 }; // as CODE32 but L=1, D=0
-const DATA32 = { lo: 0x0000ffff, hi: 0x00cf9200 }; // base 0, limit 4G, G, B, P, data read/write
+/**
+ * Descriptor halves (lo = bits 0..31, hi = bits 32..63) of the boot GDT entries. The accessed
+ * bit is preset (as the CPU would set it on load), so reloading a selector never writes the GDT.
+ */
+const CODE32 = { lo: 0x0000ffff, hi: 0x00cf9b00 }; // base 0, limit 4G, G, D, P, code exec/read, accessed
+const CODE64 = { lo: 0x0000ffff, hi: 0x00af9b00 }; // as CODE32 but L=1, D=0
+const DATA32 = { lo: 0x0000ffff, hi: 0x00cf9300 }; // base 0, limit 4G, G, B, P, data read/write, accessed
 const TSS32 = { lo: 0x00000067 | ((BOOT_TSS_GPA & 0xffff) << 16), hi: 0x00008b00 | ((BOOT_TSS_GPA >>> 16) & 0xff) | (BOOT_TSS_GPA & 0xff000000) };
 
 export const CR0_PE = 1 << 0;
@@ -112,7 +116,7 @@ export function protected32State(mem: GuestMemory, entry: number, regs: EntryReg
 /** 64-bit long mode with paging on through the page tables at `cr3` (Linux 64-bit protocol). */
 export function long64State(mem: GuestMemory, entry: number, cr3: number, regs: EntryRegs): BootCpuState {
   const s = baseState("long64", entry, regs, writeBootGdt(mem, true));
-  s.cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
+  s.cr0 = (CR0_PE | CR0_ET | CR0_NE | CR0_PG) >>> 0;
   s.cr3 = cr3;
   s.cr4 = CR4_PAE;
   s.efer = EFER_LME | EFER_LMA;

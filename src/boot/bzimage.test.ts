@@ -80,11 +80,11 @@ describe("loadBzImage", () => {
     expect(c.cr0 >>> 31).toBe(1);
     expect(c.efer).toBe(0x500);
     expect(c.cs.selector).toBe(0x10);
-    expect(c.cs.attr).toBe(0xa09a); // G, L, P, code exec/read
+    expect(c.cs.attr).toBe(0xa09b); // G, L, P, code exec/read, accessed
     expect(c.ds.selector).toBe(0x18);
     expect(c.ds.limit).toBe(0xffffffff);
     // The GDT entry 2 in memory matches the cache.
-    expect(z.getUint32(c.gdt.base + 0x10 + 4, true)).toBe(0x00af9a00);
+    expect(z.getUint32(c.gdt.base + 0x10 + 4, true)).toBe(0x00af9b00);
     // Identity map: PML4[0] -> PDPT, PDPT[3] -> 4th PD, last PDE maps 4 GiB - 2 MiB.
     expect(z.getUint32(PML4_GPA, true) & ~0xfff).toBe(0xa000);
     expect(z.getUint32(0xa000 + 3 * 8, true) & ~0xfff).toBe(0xe000);
@@ -96,7 +96,8 @@ describe("loadBzImage", () => {
     expect(r.cpu.mode).toBe("protected32-flat");
     expect(r.cpu.rip).toBe(0x1000000);
     expect(r.cpu.cr0 & 0x80000001).toBe(1);
-    expect(r.cpu.cs.attr).toBe(0xc09a);
+    expect(r.cpu.cs.attr).toBe(0xc09b);
+    expect(r.cpu.ss.attr).toBe(0xc093);
     expect(r.cpu.rbx | r.cpu.rbp | r.cpu.rdi).toBe(0);
   });
   test("relocates a kernel whose pref_address is not RAM", () => {
