@@ -206,7 +206,31 @@ export function runDiff(cases: Case[]): DiffStats {
   return stats;
 }
 
-function compareOne(c: Case, base: number, image: Uint8Array, lines: Map<number, ObjLine>, stats: DiffStats): void {
+/**
+ * Decode a contiguous code stream (e.g. a real program's .text) and compare at every
+ * instruction boundary objdump finds. Returns the stats; `c.bytes` is unused for streams.
+ */
+export function runStream(code: Uint8Array, mode: CodeMode): DiffStats {
+  const dir = mkdtempSync(join(tmpdir(), "tsemu-decode-"));
+  const stats: DiffStats = { compared: 0, skipped: 0, mismatches: [] };
+  try {
+    const lines = objdump(mode, code, dir);
+    const starts = [...lines.keys()].sort((a, b) => a - b);
+    let next = 0;
+    for (const a of starts) {
+      if (a < next) continue; // inside a merged prefix line
+      const l = lines.get(a);
+      next = a + (l?.len ?? 1);
+      const bytes = Array.from(code.subarray(a, a + 15));
+      compareOne({ mode, bytes }, a, code, lines, stats, code.length);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return stats;
+}
+
+function compareOne(c: Case, base: number, image: Uint8Array, lines: Map<number, ObjLine>, stats: DiffStats, limit = SLOT): void {
   // Merge objdump's standalone prefix lines into the instruction that follows.
   let addr = base, objLen = 0, text = "";
   for (;;) {
@@ -218,7 +242,7 @@ function compareOne(c: Case, base: number, image: Uint8Array, lines: Map<number,
     text = l.text;
     break;
   }
-  const reader = { readByte: (a: number): number => (a - base >= 0 && a - base < SLOT ? (image[a] ?? -1) : -1) };
+  const reader = { readByte: (a: number): number => (a - base >= 0 && a - base < limit ? (image[a] ?? -1) : -1) };
   const r = decode(reader, base, c.mode);
   const bad = text.includes("(bad)");
   const words = text.split(/[\s,]+/).filter((w) => w && !isPrefixWord(w));
