@@ -5,7 +5,6 @@
 
 import { describe, expect, it } from "vitest";
 import { MemoryRegion } from "../../memory/memory-region.js";
-import type { AccessSize } from "../../memory/types.js";
 import { MemoryCharBackend } from "../char-backend.js";
 import { DebugExit } from "../debug-exit.js";
 import { I8042 } from "../i8042.js";
@@ -64,7 +63,7 @@ describe("devices under random guest traffic", () => {
     pci.plug(new Piix3Isa(), 1);
     const dev = pci.plug(new FuzzDev(), 4);
     const r = rng(12345);
-    const sizes: AccessSize[] = [1, 2, 4];
+    const sizes: (1 | 2 | 4)[] = [1, 2, 4];
     const ports = [0x3f8, 0x60, 0x64, 0xf4, 0xcf8, 0xcfc, 0xcf9];
     expect(() => {
       for (let i = 0; i < 20000; i++) {
