@@ -82,6 +82,14 @@ describe("ACPI tables", () => {
     expect(f.getUint32(140, true)).toBe(dsdt.gpa);
     expect(f.getUint32(36, true) % 64).toBe(0);
   });
+  test("optional parts: no HPET, ECAM, PCI host or PM timer", () => {
+    const bare = buildAcpiTables({ ...cfg, hpet: null, ecam: null, pci: null, pm: { ...cfg.pm, pmTmrPort: 0 } });
+    expect(bare.blobs.map((b) => b.signature)).toEqual(["FACS", "DSDT", "FACP", "APIC", "XSDT", "RSDT", "RSD PTR "]);
+    const f = new DataView(bare.blobs.find((b) => b.signature === "FACP")!.bytes.buffer);
+    expect(f.getUint32(76, true)).toBe(0);
+    expect(f.getUint8(91)).toBe(0);
+    expect(f.getUint32(208 + 4, true)).toBe(0);
+  });
   test("MADT entries", () => {
     const m = by("APIC");
     const types: number[] = [];

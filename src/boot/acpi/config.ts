@@ -31,6 +31,7 @@ export interface IsaOverride {
 export interface AcpiPmConfig {
   pm1aEvtPort: number;
   pm1aCntPort: number;
+  /** 0 = no PM timer. */
   pmTmrPort: number;
   /** 0 = no GPE block. */
   gpe0Port: number;

@@ -54,7 +54,7 @@ export function buildFadt(cfg: PlatformTablesConfig, facsGpa: number, dsdtGpa: n
   w.u32(36, facsGpa).u32(40, dsdtGpa).u8(45, 0).u16(46, pm.sciIrq).u32(48, pm.smiCmdPort)
     .u8(52, pm.acpiEnable).u8(53, pm.acpiDisable)
     .u32(56, pm.pm1aEvtPort).u32(64, pm.pm1aCntPort).u32(76, pm.pmTmrPort).u32(80, pm.gpe0Port)
-    .u8(88, 4).u8(89, 2).u8(91, 4).u8(92, pm.gpe0Port ? pm.gpe0Len : 0)
+    .u8(88, 4).u8(89, 2).u8(91, pm.pmTmrPort ? 4 : 0).u8(92, pm.gpe0Port ? pm.gpe0Len : 0)
     .u16(96, 0xfff).u16(98, 0xfff).u8(108, cfg.rtcCentury)
     .u16(109, (cfg.pic8259 ? BOOT_ARCH_LEGACY : 0) | (cfg.i8042 ? BOOT_ARCH_8042 : 0));
   let flags = FadtFlag.WBINVD | FadtFlag.PROC_C1 | FadtFlag.PWR_BUTTON | FadtFlag.SLP_BUTTON | FadtFlag.RTC_S4 | FadtFlag.RESET_REG_SUP;
@@ -65,7 +65,7 @@ export function buildFadt(cfg: PlatformTablesConfig, facsGpa: number, dsdtGpa: n
   w.u64(140, dsdtGpa);
   gas(w, 148, SPACE_IO, 32, 0, pm.pm1aEvtPort);
   gas(w, 172, SPACE_IO, 16, 0, pm.pm1aCntPort);
-  gas(w, 208, SPACE_IO, 32, 0, pm.pmTmrPort);
+  if (pm.pmTmrPort) gas(w, 208, SPACE_IO, 32, 0, pm.pmTmrPort);
   if (pm.gpe0Port) gas(w, 220, SPACE_IO, pm.gpe0Len * 8, 0, pm.gpe0Port);
   return finish(w);
 }
