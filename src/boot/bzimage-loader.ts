@@ -76,13 +76,15 @@ export function loadBzImage(mem: GuestMemory, image: Uint8Array, opts: BzImageLo
  */
 function placeKernel(h: SetupHeader, map: readonly MemoryRange[], ramSize: number): { kernelGpa: number; kernelEnd: number } {
   const need = Math.max(h.initSize, h.kernelSize);
-  if (isRam(map, h.prefAddress, need)) return { kernelGpa: h.prefAddress, kernelEnd: checkedAdd(h.prefAddress, need, "kernel") };
+  // Below 1 MiB live the zero page, command line, GDT and page tables (layout.ts).
+  if (h.prefAddress >= HIGH_MEMORY_GPA && isRam(map, h.prefAddress, need)) return { kernelGpa: h.prefAddress, kernelEnd: checkedAdd(h.prefAddress, need, "kernel") };
   if (h.relocatableKernel) {
     for (const r of map) {
       const a = alignUp(Math.max(r.gpa, HIGH_MEMORY_GPA), h.kernelAlignment);
       if (isRam(map, a, need)) return { kernelGpa: a, kernelEnd: a + need };
     }
   }
+  if (h.prefAddress < HIGH_MEMORY_GPA) throw new ConfigError(`kernel pref_address ${hex(h.prefAddress)} is below 1 MiB and the kernel is not relocatable`);
   throw new ConfigError(`kernel (init_size ${fmtSize(need)} at ${hex(h.prefAddress)}${h.relocatableKernel ? ", relocatable" : ""}) does not fit in ${fmtSize(ramSize)} of RAM`);
 }
 

@@ -104,6 +104,9 @@ describe("loadBzImage", () => {
     const mem = new ArrayGuestMemory(64 * MiB);
     const r = loadBzImage(mem, fakeBzImage({ prefAddress: 0x80000000 }), { memoryMap: map });
     expect(r.kernelGpa).toBe(0x200000);
+    // Never below 1 MiB, where the zero page and friends live.
+    expect(loadBzImage(mem, fakeBzImage({ prefAddress: 0x8000 }), { memoryMap: map }).kernelGpa).toBe(0x200000);
+    expect(() => loadBzImage(mem, fakeBzImage({ prefAddress: 0x8000, relocatable: false }), { memoryMap: map })).toThrow(/below 1 MiB/);
   });
   test("configuration errors", () => {
     const mem = new ArrayGuestMemory(64 * MiB);

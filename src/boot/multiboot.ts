@@ -13,7 +13,7 @@ import { E820Type, isRam, validateMemoryMap, type MemoryRange } from "./e820.js"
 import { isElf, parseElf, PT_LOAD } from "./elf.js";
 import { loadElfSegments } from "./pvh.js";
 import { protected32State, type BootCpuState } from "./boot-state.js";
-import { MULTIBOOT_INFO_GPA, MULTIBOOT_INFO_MAX } from "./layout.js";
+import { HIGH_MEMORY_GPA, MULTIBOOT_INFO_GPA, MULTIBOOT_INFO_MAX } from "./layout.js";
 
 export const MULTIBOOT_HEADER_MAGIC = 0x1badb002;
 export const MULTIBOOT_BOOTLOADER_MAGIC = 0x2badb002;
@@ -99,6 +99,7 @@ function loadAout(mem: GuestMemory, image: Uint8Array, h: MultibootHeader, map: 
   if (loadEnd < h.loadAddr || fileOff + (loadEnd - h.loadAddr) > image.length) throw new ConfigError("multiboot header: load_end_addr is outside the file");
   const end = h.bssEndAddr === 0 ? loadEnd : h.bssEndAddr;
   if (end < loadEnd) throw new ConfigError("multiboot header: bss_end_addr is below load_end_addr");
+  if (h.loadAddr < HIGH_MEMORY_GPA) throw new ConfigError(`multiboot load_addr ${hex(h.loadAddr)} is below 1 MiB, where the boot structures live`);
   if (!isRam(map, h.loadAddr, end - h.loadAddr)) throw new ConfigError(`multiboot kernel (${hex(h.loadAddr)}..${hex(end)}) does not fit in ${fmtSize(mem.size)} of RAM`);
   if (h.entryAddr < h.loadAddr || h.entryAddr >= loadEnd) throw new ConfigError(`multiboot entry_addr ${hex(h.entryAddr)} is outside the loaded image`);
   mem.write(h.loadAddr, image.subarray(fileOff, fileOff + (loadEnd - h.loadAddr)));

@@ -54,6 +54,7 @@ describe("PVH", () => {
     expect(() => loadPvh(mem, fakeElf(), { memoryMap: map })).toThrow(/no PVH entry point/);
     expect(() => loadPvh(mem, fakeElf({ paddr: 0x1000000, pvhEntry: 0x1000000 }), { memoryMap: map })).toThrow(/does not fit in 8 MiB of RAM/);
     expect(() => loadPvh(mem, new Uint8Array(100), { memoryMap: map })).toThrow(ConfigError);
+    expect(() => loadPvh(mem, fakeElf({ paddr: 0x6000, pvhEntry: 0x6000 }), { memoryMap: map })).toThrow(/below 1 MiB/);
   });
   test("fuzzed ELF headers give success or ConfigError only", () => {
     let seed = 7;

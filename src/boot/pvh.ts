@@ -11,7 +11,7 @@ import { ByteWriter, alignUp, cstring, fmtSize, hex } from "./bytes.js";
 import { isRam, placeHighest, validateMemoryMap, type MemoryRange } from "./e820.js";
 import { elfNotes, parseElf, PT_LOAD, type ElfImage } from "./elf.js";
 import { protected32State, type BootCpuState } from "./boot-state.js";
-import { CMDLINE_GPA, CMDLINE_MAX, INITRD_ALIGN, PVH_MEMMAP_GPA, PVH_MEMMAP_MAX, PVH_MODLIST_GPA, PVH_START_INFO_GPA } from "./layout.js";
+import { CMDLINE_GPA, CMDLINE_MAX, HIGH_MEMORY_GPA, INITRD_ALIGN, PVH_MEMMAP_GPA, PVH_MEMMAP_MAX, PVH_MODLIST_GPA, PVH_START_INFO_GPA } from "./layout.js";
 
 /** hvm_start_info.magic ("xEn3" with the top bit set). */
 export const HVM_START_MAGIC = 0x336ec578;
@@ -55,6 +55,7 @@ export function loadElfSegments(mem: GuestMemory, bytes: Uint8Array, elf: ElfIma
   let end = 0;
   for (const s of elf.segments) {
     if (s.type !== PT_LOAD || s.memsz === 0) continue;
+    if (s.paddr < HIGH_MEMORY_GPA) throw new ConfigError(`${what} segment at ${hex(s.paddr)} is below 1 MiB, where the boot structures live`);
     if (!isRam(map, s.paddr, s.memsz)) {
       throw new ConfigError(`${what} segment at ${hex(s.paddr)} (${fmtSize(s.memsz)}) does not fit in ${fmtSize(mem.size)} of RAM`);
     }
