@@ -5,12 +5,16 @@
  */
 
 import { EmulatorBug } from "../../common/errors.js";
+import { FCONV_SIG, SIMD_SIG, type FBinOp, type FCond, type FConvOp, type FUnOp, type SimdOp } from "./simd.js";
 import {
   IrType, type BinOp, type Cond, type ConvOp, type HelperDecl, type IrOp, type IrUnit, type Label,
   type MemSize, type Temp, type TbExit, type UnOp,
 } from "./types.js";
 
 const TWO32 = 4294967296;
+
+/** Default access size of each temp type. */
+const NATURAL_SIZE: Record<IrType, MemSize> = { [IrType.I32]: 4, [IrType.I64]: 8, [IrType.F32]: 4, [IrType.F64]: 8, [IrType.V128]: 16 };
 
 /** Split a safe integer (possibly negative) into two's-complement 32-bit halves. */
 export function splitI64(n: number): { lo: number; hi: number } {
@@ -132,12 +136,12 @@ export class IrBuilder {
   }
 
   // ---- CPU state ("env") and guest memory
-  ldEnv(type: IrType, offset: number, size: MemSize = type === IrType.I64 ? 8 : 4, signed = false): Temp {
+  ldEnv(type: IrType, offset: number, size: MemSize = NATURAL_SIZE[type], signed = false): Temp {
     const dst = this.temp(type);
     this.ops.push({ op: "ld_env", dst, offset, size, signed });
     return dst;
   }
-  stEnv(src: Temp, offset: number, size: MemSize = src.type === IrType.I64 ? 8 : 4): void {
+  stEnv(src: Temp, offset: number, size: MemSize = NATURAL_SIZE[src.type]): void {
     this.ops.push({ op: "st_env", src, offset, size });
   }
   ldGuest(type: IrType, addr: Temp, size: MemSize, mmuIdx: number, signed = false): Temp {
@@ -179,6 +183,59 @@ export class IrBuilder {
   raise(vector: number, error: Temp | null = null): void { this.ops.push({ op: "raise", vector, error }); }
   ret(value: Temp | null): void { this.ops.push({ op: "ret", value }); }
 
+  // ---- floating point and vectors (simd.ts)
+  fbin(kind: FBinOp, a: Temp, b: Temp): Temp {
+    this._same(a, b);
+    this._float(a);
+    const dst = this.temp(a.type);
+    this.ops.push({ op: "fbin", kind, dst, a, b });
+    return dst;
+  }
+  fun(kind: FUnOp, a: Temp): Temp {
+    this._float(a);
+    const dst = this.temp(a.type);
+    this.ops.push({ op: "fun", kind, dst, a });
+    return dst;
+  }
+  fcmp(cond: FCond, a: Temp, b: Temp): Temp {
+    this._same(a, b);
+    this._float(a);
+    const dst = this.temp(IrType.I32);
+    this.ops.push({ op: "fcmp", cond, dst, a, b });
+    return dst;
+  }
+  fconv(kind: FConvOp, a: Temp): Temp {
+    const [from, to] = FCONV_SIG[kind];
+    if (a.type !== from) throw new EmulatorBug(`fconv ${kind}: bad operand t${a.id}`);
+    const dst = this.temp(to);
+    this.ops.push({ op: "fconv", kind, dst, a });
+    return dst;
+  }
+  /** A V128 constant from four little-endian i32 words (lane 0 first). */
+  vconst(w0: number, w1: number, w2: number, w3: number): Temp {
+    const dst = this.temp(IrType.V128);
+    this.ops.push({ op: "vconst", dst, words: [w0 | 0, w1 | 0, w2 | 0, w3 | 0] });
+    return dst;
+  }
+  simd(kind: SimdOp, args: Temp[], lane = 0): Temp {
+    const [res, params] = SIMD_SIG[kind];
+    if (args.length !== params.length || args.some((a, i) => a.type !== params[i]))
+      throw new EmulatorBug(`bad arguments for simd ${kind}`);
+    const dst = this.temp(res);
+    this.ops.push({ op: "simd", kind, dst, args, lane });
+    return dst;
+  }
+  shuffle(a: Temp, b: Temp, lanes: readonly number[]): Temp {
+    if (a.type !== IrType.V128 || b.type !== IrType.V128 || lanes.length !== 16 || lanes.some((l) => l < 0 || l > 31))
+      throw new EmulatorBug("bad shuffle");
+    const dst = this.temp(IrType.V128);
+    this.ops.push({ op: "shuffle", dst, a, b, lanes: [...lanes] });
+    return dst;
+  }
+
+  private _float(a: Temp): void {
+    if (a.type !== IrType.F32 && a.type !== IrType.F64) throw new EmulatorBug(`t${a.id} is not a float`);
+  }
   private _conv(kind: ConvOp, a: Temp, to: IrType): Temp {
     const dst = this.temp(to);
     this.ops.push({ op: "conv", kind, dst, a });

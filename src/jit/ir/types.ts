@@ -15,7 +15,10 @@
  *    linear addresses (segment base already added by the semantics).
  */
 
-export const enum IrType { I32 = 0, I64 = 1 }
+/** Temp types. F32/F64/V128 (simd.ts) are for floating point and 128-bit vectors. */
+import type { FBinOp, FConvOp, FCond, FUnOp, SimdOp } from "./simd.js";
+
+export const enum IrType { I32 = 0, I64 = 1, F32 = 2, F64 = 3, V128 = 4 }
 
 export interface Temp {
   readonly id: number;
@@ -39,7 +42,11 @@ export type UnOp =
 /** Conversions between the two integer types. */
 export type ConvOp = "extu_i32_i64" | "exts_i32_i64" | "trunc_i64_i32";
 
-export type MemSize = 1 | 2 | 4 | 8;
+/**
+ * Access sizes in bytes. 16 is for V128 only; a V128 access of 4 or 8 bytes loads into lane 0
+ * and zeroes the rest (load32_zero/load64_zero), or stores lane 0.
+ */
+export type MemSize = 1 | 2 | 4 | 8 | 16;
 
 /** Why a translated block returned to the dispatcher. */
 export const enum TbExit {
@@ -81,7 +88,17 @@ export type IrOp =
   /** Raise a guest exception at the current instruction: vector, error code temp or null. */
   | { op: "raise"; vector: number; error: Temp | null }
   /** Return a value from a function unit (non-TB units only). */
-  | { op: "ret"; value: Temp | null };
+  | { op: "ret"; value: Temp | null }
+  // ---- floating point and vectors (simd.ts)
+  | { op: "fbin"; kind: FBinOp; dst: Temp; a: Temp; b: Temp }
+  | { op: "fun"; kind: FUnOp; dst: Temp; a: Temp }
+  | { op: "fcmp"; cond: FCond; dst: Temp; a: Temp; b: Temp }
+  | { op: "fconv"; kind: FConvOp; dst: Temp; a: Temp }
+  /** A V128 constant from four little-endian i32 words. */
+  | { op: "vconst"; dst: Temp; words: readonly [number, number, number, number] }
+  | { op: "simd"; kind: SimdOp; dst: Temp; args: readonly Temp[]; lane: number }
+  /** Byte shuffle of the 32 bytes a:b (lanes 0..15 from a, 16..31 from b). */
+  | { op: "shuffle"; dst: Temp; a: Temp; b: Temp; lanes: readonly number[] };
 
 /** Effects of a helper, QEMU DEF_HELPER_FLAGS-style: what the backend may assume. */
 export const enum HelperFlag {

@@ -15,11 +15,21 @@ import {
   HelperFlag, IrType, SlowStatus, TbExit, type BinOp, type Cond, type HelperDecl, type IrOp, type IrUnit, type MemSize, type Temp, type UnOp,
 } from "../ir/types.js";
 import { ByteBuf, ValType } from "./wasm-writer.js";
+import { FBIN, FCMP, FCONV, FUN, SIMD, SimdMem } from "./emit-simd.js";
 
 /** Encode size and MMU index for the slow path (one i32 argument). */
 export const encodeSizeMmu = (size: MemSize, mmuIdx: number): number => size | (mmuIdx << 4);
 
-export const valType = (t: IrType): ValType => (t === IrType.I64 ? ValType.I64 : ValType.I32);
+const VALTYPES: Record<IrType, ValType> = {
+  [IrType.I32]: ValType.I32, [IrType.I64]: ValType.I64, [IrType.F32]: ValType.F32, [IrType.F64]: ValType.F64, [IrType.V128]: ValType.V128,
+};
+export const valType = (t: IrType): ValType => VALTYPES[t];
+
+/**
+ * Scratch bytes the V128 slow path assembles a 16-byte load in (two 8-byte slow-path loads;
+ * the softmmu uses SCRATCH_BASE..+32 for its own buffers).
+ */
+const V128_SCRATCH = WasmLayout.SCRATCH_BASE + 0x40;
 
 /** Function indices the emitted code calls. */
 export interface EmitEnv {
@@ -52,11 +62,11 @@ const CMP: Record<Cond, [number, number]> = {
 };
 /** [i32 signed, i32 unsigned, i64 signed, i64 unsigned] load opcodes by size; 0 = invalid. */
 const LOADS: Record<MemSize, [number, number, number, number]> = {
-  1: [0x2c, 0x2d, 0x30, 0x31], 2: [0x2e, 0x2f, 0x32, 0x33], 4: [0x28, 0x28, 0x34, 0x35], 8: [0, 0, 0x29, 0x29],
+  1: [0x2c, 0x2d, 0x30, 0x31], 2: [0x2e, 0x2f, 0x32, 0x33], 4: [0x28, 0x28, 0x34, 0x35], 8: [0, 0, 0x29, 0x29], 16: [0, 0, 0, 0],
 };
 /** [i32, i64] store opcodes by size. */
-const STORES: Record<MemSize, [number, number]> = { 1: [0x3a, 0x3c], 2: [0x3b, 0x3d], 4: [0x36, 0x3e], 8: [0, 0x37] };
-const ALIGN: Record<MemSize, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+const STORES: Record<MemSize, [number, number]> = { 1: [0x3a, 0x3c], 2: [0x3b, 0x3d], 4: [0x36, 0x3e], 8: [0, 0x37], 16: [0, 0] };
+const ALIGN: Record<MemSize, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
 export interface EmittedFunction {
   params: ValType[];
@@ -194,6 +204,34 @@ class UnitEmitter {
         if (op.value) this.get(op.value);
         c.byte(Op.RETURN);
         return;
+      default: return this.floatOp(op);
+    }
+  }
+
+  private simdOp(sub: number): void { this.c.byte(0xfd).u32(sub); }
+
+  /** The float and vector ops (simd.ts). */
+  private floatOp(op: IrOp): void {
+    const c = this.c;
+    const w = (t: Temp): 0 | 1 => (t.type === IrType.F64 ? 1 : 0);
+    switch (op.op) {
+      case "fbin": this.get(op.a); this.get(op.b); c.byte(FBIN[op.kind][w(op.a)]); return this.set(op.dst);
+      case "fun": this.get(op.a); c.byte(FUN[op.kind][w(op.a)]); return this.set(op.dst);
+      case "fcmp": this.get(op.a); this.get(op.b); c.byte(FCMP[op.cond][w(op.a)]); return this.set(op.dst);
+      case "fconv": this.get(op.a); c.bytes(FCONV[op.kind]); return this.set(op.dst);
+      case "vconst":
+        this.simdOp(SimdMem.CONST);
+        for (const word of op.words) c.byte(word).byte(word >> 8).byte(word >> 16).byte(word >> 24);
+        return this.set(op.dst);
+      case "simd":
+        for (const a of op.args) this.get(a);
+        this.simdOp(SIMD[op.kind]);
+        if (op.kind.includes("_lane")) c.byte(op.lane);
+        return this.set(op.dst);
+      case "shuffle":
+        this.get(op.a); this.get(op.b); this.simdOp(SimdMem.SHUFFLE); c.bytes(op.lanes);
+        return this.set(op.dst);
+      default: throw new EmulatorBug(`unknown IR op ${op.op}`);
     }
   }
 
@@ -228,11 +266,31 @@ class UnitEmitter {
   }
 
   private load(t: IrType, size: MemSize, signed: boolean, offset: number): void {
+    if (t === IrType.F32 || t === IrType.F64) {
+      if (size !== (t === IrType.F32 ? 4 : 8)) throw new EmulatorBug("float loads are natural-size");
+      return this.mem(t === IrType.F32 ? 0x2a : 0x2b, ALIGN[size], offset);
+    }
+    if (t === IrType.V128) {
+      const sub = size === 16 ? SimdMem.LOAD : size === 8 ? SimdMem.LOAD64_ZERO : size === 4 ? SimdMem.LOAD32_ZERO : -1;
+      if (sub < 0) throw new EmulatorBug("V128 loads are 4, 8 or 16 bytes");
+      this.simdOp(sub); this.c.u32(ALIGN[size]).u32(offset);
+      return;
+    }
     const opc = LOADS[size][(t === IrType.I64 ? 2 : 0) + (signed ? 0 : 1)];
     if (!opc) throw new EmulatorBug("8-byte load into an i32 temp");
     this.mem(opc, ALIGN[size], offset);
   }
   private store(t: IrType, size: MemSize, offset: number): void {
+    if (t === IrType.F32 || t === IrType.F64) {
+      if (size !== (t === IrType.F32 ? 4 : 8)) throw new EmulatorBug("float stores are natural-size");
+      return this.mem(t === IrType.F32 ? 0x38 : 0x39, ALIGN[size], offset);
+    }
+    if (t === IrType.V128) {
+      if (size === 16) { this.simdOp(SimdMem.STORE); this.c.u32(4).u32(offset); return; }
+      if (size !== 4 && size !== 8) throw new EmulatorBug("V128 stores are 4, 8 or 16 bytes");
+      this.simdOp(size === 8 ? SimdMem.STORE64_LANE : SimdMem.STORE32_LANE); this.c.u32(ALIGN[size]).u32(offset).byte(0);
+      return;
+    }
     const opc = STORES[size][t === IrType.I64 ? 1 : 0];
     if (!opc) throw new EmulatorBug("8-byte store from an i32 temp");
     this.mem(opc, ALIGN[size], offset);
@@ -267,9 +325,30 @@ class UnitEmitter {
     this.get(this.lEntry); this.mem(Op.I32_LOAD, 2, 24);
     this.c.byte(Op.I32_ADD);
   }
-  private addrHalves(addr: Temp): void {
-    this.get(addr); this.c.byte(Op.I32_WRAP);
-    this.get(addr); this.i64(32, 0); this.c.byte(Op.I64_SHR_U); this.c.byte(Op.I32_WRAP);
+  private addrHalves(addr: Temp, plus = 0): void {
+    this.get(addr); if (plus) { this.i64(plus, 0); this.c.byte(Op.I64_ADD); } this.c.byte(Op.I32_WRAP);
+    this.get(addr); if (plus) { this.i64(plus, 0); this.c.byte(Op.I64_ADD); }
+    this.i64(32, 0); this.c.byte(Op.I64_SHR_U); this.c.byte(Op.I32_WRAP);
+  }
+  /** Push the value to store as (lo, hi) i32 halves; V128: lane `lane` of i64x2. */
+  private valueHalves(src: Temp, lane: number): void {
+    const c = this.c;
+    const pushI64 = (): void => {
+      this.get(src);
+      if (src.type === IrType.V128) { this.simdOp(SimdMem.I64X2_EXTRACT); c.byte(lane); }
+    };
+    if (src.type === IrType.I32) { this.get(src); this.i32(0); return; }
+    pushI64(); c.byte(Op.I32_WRAP);
+    pushI64(); this.i64(32, 0); c.byte(Op.I64_SHR_U); c.byte(Op.I32_WRAP);
+  }
+  /** Check st_slow's status (on the stack): fault exits, code invalidation stops the block. */
+  private storeStatus(): void {
+    const c = this.c;
+    this.set(this.lEntry);
+    this.get(this.lEntry); this.i32(SlowStatus.FAULT); c.byte(Op.I32_EQ);
+    c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
+    this.get(this.lEntry); this.i32(SlowStatus.CODE_INVALIDATED); c.byte(Op.I32_EQ);
+    c.byte(Op.IF).byte(Op.VOID); this.i32(1); this.set(this.lStop); c.byte(Op.END);
   }
 
   private guestLoad(op: Extract<IrOp, { op: "ld_guest" }>): void {
@@ -279,9 +358,19 @@ class UnitEmitter {
     c.byte(Op.IF).byte(valType(t));
     this.hostAddr(op.addr); this.load(t, op.size, op.signed, 0);
     c.byte(Op.ELSE);
-    this.addrHalves(op.addr); this.i32(encodeSizeMmu(op.size, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
-    c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
-    this.i32(0); this.load(t, op.size, op.signed, WasmLayout.SCRATCH_BASE);
+    if (t === IrType.V128 && op.size === 16) {
+      // Two 8-byte slow-path loads, gathered at V128_SCRATCH.
+      for (const half of [0, 8]) {
+        this.addrHalves(op.addr, half); this.i32(encodeSizeMmu(8, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
+        c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
+        this.i32(0); this.i32(0); this.mem(Op.I64_LOAD, 3, WasmLayout.SCRATCH_BASE); this.mem(Op.I64_STORE, 3, V128_SCRATCH + half);
+      }
+      this.i32(0); this.load(t, 16, false, V128_SCRATCH);
+    } else {
+      this.addrHalves(op.addr); this.i32(encodeSizeMmu(op.size as MemSize, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
+      c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
+      this.i32(0); this.load(t, t === IrType.V128 ? 8 : op.size, op.signed, WasmLayout.SCRATCH_BASE);
+    }
     c.byte(Op.END);
     this.set(op.dst);
   }
@@ -293,18 +382,16 @@ class UnitEmitter {
     c.byte(Op.IF).byte(Op.VOID);
     this.hostAddr(op.addr); this.get(op.src); this.store(t, op.size, 0);
     c.byte(Op.ELSE);
-    this.addrHalves(op.addr);
-    this.i32(encodeSizeMmu(op.size, op.mmuIdx));
-    if (t === IrType.I64) {
-      this.get(op.src); c.byte(Op.I32_WRAP);
-      this.get(op.src); this.i64(32, 0); c.byte(Op.I64_SHR_U); c.byte(Op.I32_WRAP);
-    } else { this.get(op.src); this.i32(0); }
-    c.byte(Op.CALL).u32(this.env.stSlow);
-    this.set(this.lEntry);
-    this.get(this.lEntry); this.i32(SlowStatus.FAULT); c.byte(Op.I32_EQ);
-    c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
-    this.get(this.lEntry); this.i32(SlowStatus.CODE_INVALIDATED); c.byte(Op.I32_EQ);
-    c.byte(Op.IF).byte(Op.VOID); this.i32(1); this.set(this.lStop); c.byte(Op.END);
+    // A 16-byte store takes the slow path as two 8-byte stores: a fault on the second half
+    // leaves the first half written (the instruction restarts and rewrites it).
+    const halves = op.size === 16 ? [0, 8] : [0];
+    for (const half of halves) {
+      this.addrHalves(op.addr, half);
+      this.i32(encodeSizeMmu(op.size === 16 ? 8 : op.size, op.mmuIdx));
+      this.valueHalves(op.src, half >> 3);
+      c.byte(Op.CALL).u32(this.env.stSlow);
+      this.storeStatus();
+    }
     c.byte(Op.END);
   }
 }
