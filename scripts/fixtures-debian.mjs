@@ -83,9 +83,14 @@ export function kernelVersionOf(kernelTree) {
 /**
  * Downloads and unpacks what is missing under `cache`, producing vmlinuz, busybox,
  * kernel/ (with modules.dep) and kernel-version. Returns the kernel package name.
+ * `refresh` drops the downloaded packages and updates the apt lists first.
  */
-export function fetchFromDebian(cache) {
+export function fetchFromDebian(cache, { refresh = false } = {}) {
   const debs = join(cache, "debs");
+  if (refresh) {
+    rmSync(debs, { recursive: true, force: true });
+    sh("apt-get", ["update", "-q"]);
+  }
   const kernelPkg = fetchDebs(debs);
   const kernelTree = join(cache, "kernel");
   const kernelDeb = findDeb(debs, kernelPkg);

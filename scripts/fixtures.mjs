@@ -2,6 +2,7 @@
 // fixtures/cache/, which git ignores) and builds the boot and test initramfs images with
 // tsemu's own builder (src/boot/cpio.ts). Idempotent: a second run only checks the cache.
 // On a host without apt, it says which files to put in fixtures/cache/ instead.
+// `npm run fixtures -- --refresh` fetches the newest kernel again and rebuilds everything.
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -15,6 +16,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const cache = join(root, "fixtures/cache");
 const initDir = join(root, "test/fixtures/initramfs");
 const stampFile = join(cache, "stamp.json");
+const refresh = process.argv.includes("--refresh");
 
 /** Modules for the virtio image; the ones this kernel lacks are skipped. */
 const VIRTIO_MODULES = [
@@ -42,7 +44,7 @@ function haveGuestFiles() {
 
 /** Step 1: make sure vmlinuz, busybox, kernel/ and kernel-version are in the cache. */
 function ensureGuestFiles(stamp) {
-  if (haveGuestFiles() && stamp.kernelPackage) {
+  if (haveGuestFiles() && stamp.kernelPackage && !refresh) {
     console.log(`fixtures: cached ${stamp.kernelPackage} and busybox in ${rel(cache)}`);
     return stamp.kernelPackage;
   }
@@ -52,7 +54,7 @@ function ensureGuestFiles(stamp) {
     console.error(`fixtures: apt-get, apt-cache or dpkg-deb not found (this is not a Debian host).\n${PROVIDE_BY_HAND}`);
     process.exit(1);
   }
-  return fetchFromDebian(cache);
+  return fetchFromDebian(cache, { refresh });
 }
 
 /** Loads src/boot/cpio.ts, bundled in memory by esbuild: the images use tsemu's own builder. */
@@ -135,12 +137,14 @@ function writeImage(builder, name, description) {
 }
 
 async function main() {
+  const unknown = process.argv.slice(2).filter((a) => a !== "--refresh");
+  if (unknown.length) throw new FixtureError(`unknown argument ${unknown[0]} (usage: node scripts/fixtures.mjs [--refresh])`);
   mkdirSync(cache, { recursive: true });
   const stamp = readStamp();
   const kernelPackage = ensureGuestFiles(stamp);
   const recipe = recipeHash();
   const images = ["boot", "test", "virtio"].map((n) => C(`${n}.cpio.gz`));
-  if (stamp.recipe === recipe && images.every(existsSync)) {
+  if (stamp.recipe === recipe && images.every(existsSync) && !refresh) {
     console.log("fixtures: images up to date: boot.cpio.gz test.cpio.gz virtio.cpio.gz");
     return;
   }
