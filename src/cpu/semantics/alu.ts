@@ -86,7 +86,9 @@ function shift(kind: ShiftKind) {
     b.brcond("eq", count, b.i64(0), skip);
     const cm1 = b.addi(count, -1);
     let r: Temp;
-    ctx.ccOp = -1; // flags are set on one path only: the store below must not be elided
+    // Flags are set on one path only: the CcOp store in setCc must not be elided (the
+    // rotates read the flags first, which the static CcOp still describes on this path).
+    if (kind !== "ROL" && kind !== "ROR") ctx.ccOp = -1;
     if (kind === "SHL") {
       r = b.shl(v, count);
       write(ctx, d, r);
@@ -119,6 +121,51 @@ function shift(kind: ShiftKind) {
   };
 }
 
+/**
+ * RCL/RCR: rotate through CF. The count is masked to 5 bits (6 for 64-bit) and then taken
+ * modulo width + 1 for 8/16-bit operands; count 0 changes nothing. Only CF and OF change
+ * (OF is defined for count 1: RCL msb ^ CF, RCR the two top result bits).
+ */
+function rotateCarry(left: boolean) {
+  return (ctx: X86Ctx): void => {
+    const b = ctx.b;
+    const d = operand(ctx, 0);
+    const size = d.size, bits = size * 8;
+    let count = shiftCount(ctx, size);
+    if (size < 4) count = b.bin("rem_u", count, b.i64(bits + 1));
+    const v = read(ctx, d);
+    const skip = b.label();
+    b.brcond("eq", count, b.i64(0), skip);
+    const cf = b.extu(getCf(ctx));
+    let r: Temp, newCf: Temp;
+    if (size === 8) {
+      const inv = b.sub(b.i64(64), count); // 1..63
+      if (left) {
+        r = b.or(b.or(b.shl(v, count), b.shl(cf, b.addi(count, -1))), b.shrU(b.shrUi(v, 1), inv));
+        newCf = b.andi(b.shrU(v, inv), 1);
+      } else {
+        r = b.or(b.or(b.shrU(v, count), b.shl(cf, inv)), b.shl(b.shli(v, 1), inv));
+        newCf = b.andi(b.shrU(v, b.addi(count, -1)), 1);
+      }
+    } else {
+      // The (bits + 1)-bit value CF:dest rotated in 64 bits (at most 33 bits shifted by < 33).
+      const t = b.or(b.shli(cf, bits), zext(b, v, size));
+      const rest = b.sub(b.i64(bits + 1), count);
+      const rot = left ? b.or(b.shl(t, count), b.shrU(t, rest)) : b.or(b.shrU(t, count), b.shl(t, rest));
+      r = zext(b, rot, size);
+      newCf = b.andi(b.shrUi(rot, bits), 1);
+    }
+    write(ctx, d, r);
+    const msb = b.trunc(b.andi(b.shrUi(r, bits - 1), 1));
+    const c32 = b.trunc(newCf);
+    const of = left ? b.xor(msb, c32) : b.xor(msb, b.trunc(b.andi(b.shrUi(r, bits - 2), 1)));
+    const flags = b.and(getArithFlags(ctx), b.i32(~(Eflag.CF | Eflag.OF)));
+    storeEflagsCc(b, b.or(flags, b.or(c32, b.shli(of, 11))));
+    b.setLabel(skip);
+    ctx.ccOp = -1;
+  };
+}
+
 /** IMUL r, r/m and IMUL r, r/m, imm: truncated product; CF = OF = product does not fit. */
 function IMUL(ctx: X86Ctx): void {
   if (ctx.insn.operands.length < 2) return mulDiv("IMUL")(ctx);
@@ -143,5 +190,6 @@ export const aluSemantics: SemanticsTable = {
   AND: arith("AND"), OR: arith("OR"), XOR: arith("XOR"), CMP: arith("CMP"), TEST,
   INC: incDec(true), DEC: incDec(false), NEG, NOT,
   SHL: shift("SHL"), SHR: shift("SHR"), SAR: shift("SAR"), ROL: shift("ROL"), ROR: shift("ROR"),
+  RCL: rotateCarry(true), RCR: rotateCarry(false),
   IMUL, MUL: mulDiv("MUL"), DIV: mulDiv("DIV"), IDIV: mulDiv("IDIV"),
 };

@@ -5,13 +5,21 @@
 
 import type { SemanticsTable } from "../translate.js";
 import { aluSemantics } from "./alu.js";
+import { atomicSemantics } from "./atomic.js";
+import { bitSemantics } from "./bits.js";
 import { controlSemantics } from "./control.js";
+import { legacySemantics } from "./legacy.js";
 import { miscSemantics } from "./misc.js";
 import { moveSemantics } from "./move.js";
+import { stringSemantics } from "./string.js";
 
 export const semantics: SemanticsTable = {
   ...aluSemantics,
   ...controlSemantics,
   ...moveSemantics,
   ...miscSemantics,
+  ...stringSemantics,
+  ...bitSemantics,
+  ...atomicSemantics,
+  ...legacySemantics,
 };

@@ -3,15 +3,16 @@
  * LEAVE, CBW/CWDE/CDQE, CWD/CDQ/CQO, LAHF/SAHF, XLAT, NOP.
  */
 
-import { IrType } from "../../jit/ir/types.js";
+import type { IrBuilder } from "../../jit/ir/builder.js";
+import { IrType, type Temp } from "../../jit/ir/types.js";
 import { sext, zext, Eflag, storeEflagsCc } from "../flags.js";
 import { Seg } from "../decode/insn.js";
 import { segOff, SegOff, type SegIndex } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
 import {
-  effectiveOffset, loadMem, operand, popCommit, popPeek, push, read, readGpr, segAddress, stackSize, write, writeGpr,
-  type X86Ctx,
+  effectiveOffset, loadMem, operand, popCommit, popPeek, push, read, readGpr, segAddress, stackSize, storeMem, write, writeGpr,
+  type OpSize, type X86Ctx,
 } from "./context.js";
 
 function MOV(ctx: X86Ctx): void {
@@ -42,17 +43,20 @@ function XCHG(ctx: X86Ctx): void {
   else { write(ctx, c, va); write(ctx, a, vc); }
 }
 
-function BSWAP(ctx: X86Ctx): void {
-  const b = ctx.b;
-  const d = operand(ctx, 0);
-  const v = read(ctx, d);
-  if (d.size === 2) return write(ctx, d, b.i64(0)); // undefined result: hardware gives 0
+/** The low `size` bytes of `v` in reverse order (i64, zero-extended). */
+export function byteSwap(b: IrBuilder, v: Temp, size: OpSize): Temp {
   let r = b.i64(0);
-  for (let i = 0; i < d.size; i++) {
+  for (let i = 0; i < size; i++) {
     const byte = b.andi(b.shrUi(v, i * 8), 0xff);
-    r = b.or(r, b.shli(byte, (d.size - 1 - i) * 8));
+    r = b.or(r, b.shli(byte, (size - 1 - i) * 8));
   }
-  write(ctx, d, r);
+  return r;
+}
+
+function BSWAP(ctx: X86Ctx): void {
+  const d = operand(ctx, 0);
+  // BSWAP r16 is undefined: Intel hardware clears the low word.
+  write(ctx, d, d.size === 2 ? ctx.b.i64(0) : byteSwap(ctx.b, read(ctx, d), d.size));
 }
 
 /** Operand size of a stack operation (PUSH/POP: 2, 4 or 8 bytes). */
@@ -105,6 +109,37 @@ function LEAVE(ctx: X86Ctx): void {
   writeGpr(ctx, 5, size, v);
 }
 
+/**
+ * ENTER imm16, imm8 (SDM ENTER): push rBP, copy `level - 1` frame pointers from the old frame,
+ * push the new frame pointer, then rBP = frame (operand size) and rSP -= imm16 (stack size).
+ * The level is an immediate (mod 32), so the copy loop unrolls at translate time; every load
+ * and store happens before the registers change.
+ */
+function ENTER(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const ops = ctx.insn.operands;
+  const alloc = ops[0]?.kind === "imm" ? ops[0].lo & 0xffff : 0;
+  const level = ops[1]?.kind === "imm" ? ops[1].lo & 31 : 0;
+  const ss = stackSize(ctx);
+  const size = stackOpSize(ctx);
+  const at = (base: Temp, delta: number): Temp => segAddress(ctx, Seg.SS, zext(b, b.addi(base, delta), ss));
+  const sp = readGpr(ctx, 4, ss);
+  const bp = readGpr(ctx, 5, ss);
+  storeMem(ctx, at(sp, -size), size, readGpr(ctx, 5, size));
+  const frame = zext(b, b.addi(sp, -size), ss);
+  let sp2 = -size;
+  if (level > 0) {
+    for (let i = 1; i < level; i++) {
+      sp2 -= size;
+      storeMem(ctx, at(sp, sp2), size, loadMem(ctx, at(bp, -i * size), size));
+    }
+    sp2 -= size;
+    storeMem(ctx, at(sp, sp2), size, frame);
+  }
+  writeGpr(ctx, 5, size, frame);
+  writeGpr(ctx, 4, ss, zext(b, b.addi(sp, sp2 - alloc), ss));
+}
+
 /** CBW/CWDE/CDQE: sign-extend the low half of the accumulator into the whole. */
 function CBW(ctx: X86Ctx): void {
   const size = ctx.insn.opSize;
@@ -142,6 +177,6 @@ function XLAT(ctx: X86Ctx): void {
 function NOP(_ctx: X86Ctx): void {}
 
 export const moveSemantics: SemanticsTable = {
-  MOV, MOVZX, MOVSX, MOVSXD: MOVSX, LEA, XCHG, BSWAP, PUSH, POP, LEAVE, CBW, CWD, LAHF, SAHF, XLAT, NOP,
-  PREFETCH: NOP, LFENCE: NOP, MFENCE: NOP, SFENCE: NOP,
+  MOV, MOVZX, MOVSX, MOVSXD: MOVSX, LEA, XCHG, BSWAP, PUSH, POP, ENTER, LEAVE, CBW, CWD, LAHF, SAHF, XLAT, NOP,
+  PAUSE: NOP, PREFETCH: NOP, LFENCE: NOP, MFENCE: NOP, SFENCE: NOP,
 };
