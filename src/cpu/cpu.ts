@@ -10,7 +10,7 @@ import type { Logger } from "../common/log.js";
 import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
 import { TbExit } from "../jit/ir/types.js";
 import { TbCache, type Tb } from "../jit/tb-cache.js";
-import { WasmBackend } from "../jit/wasm/backend.js";
+import type { BackendFactory, ExecBackend } from "../jit/backend.js";
 import { TlbFlag } from "../memory/wasm-layout.js";
 import type { CpuBus } from "./bus.js";
 import { CpuState, SegAttr } from "./cpu-state.js";
@@ -29,8 +29,8 @@ export interface CpuOptions {
   log: Logger;
   decode: DecodeFn;
   semantics: SemanticsTable;
-  /** Host monotonic time in ms, for compile-time statistics only. */
-  now?: () => number;
+  /** The code generator (the board passes the Wasm backend). */
+  backend: BackendFactory;
 }
 
 /** Most blocks compiled into one module on a miss (the missed block and its look-ahead). */
@@ -49,7 +49,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   readonly state: CpuState;
   readonly softmmu: SoftMmu;
   readonly tbs: TbCache;
-  readonly backend: WasmBackend;
+  readonly backend: ExecBackend;
   readonly log: Logger;
   readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
   private readonly _translator: X86Translator;
@@ -66,7 +66,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.state = new CpuState(memory.buffer);
     this.softmmu = new SoftMmu(memory, this.state, opts.bus.mem);
     const table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
-    this.backend = new WasmBackend({
+    this.backend = opts.backend({
       memory, table,
       ldSlow: (a, b, c) => this.softmmu.ldSlow(a, b, c),
       stSlow: (a, b, c, d, e) => this.softmmu.stSlow(a, b, c, d, e),
@@ -76,7 +76,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         const impl = h.impl;
         return (...args: number[]) => impl(this, ...args);
       },
-    }, opts.now);
+    });
     this.backend.buildRuntime(runtimeFunctions());
     this._computeEflags = this.backend.runtimeFunction("compute_eflags") as () => number;
     this.tbs = new TbCache(memory.buffer, (slot) => { if (slot) this.backend.freeSlot(slot); });

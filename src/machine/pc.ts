@@ -15,6 +15,7 @@ import { pcMemoryMap } from "../boot/e820.js";
 import type { GuestMemory } from "../boot/guest-memory.js";
 import { checkRange } from "../boot/guest-memory.js";
 import { Cpu } from "../cpu/cpu.js";
+import { WasmBackend } from "../jit/wasm/backend.js";
 import type { CpuBus } from "../cpu/bus.js";
 import { decode } from "../cpu/decode/decoder.js";
 import { semantics } from "../cpu/semantics/index.js";
@@ -94,7 +95,7 @@ export function createPcMachine(opts: MachineOptions): PcMachine {
     },
     requestReset: (reason) => m.requestReset(reason),
   };
-  m.cpu = m.own(new Cpu({ memory: m.wasmMemory, bus, log, decode, semantics, now: opts.nowMs }));
+  m.cpu = m.own(new Cpu({ memory: m.wasmMemory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs) }));
   m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));
 
   // Firmware tables and the kernel.

@@ -26,6 +26,8 @@
 export const PAGE_SIZE = 4096;
 export const PAGE_SHIFT = 12;
 
+/* Sizes and counts here may coincide (4096 entries, 4 KiB pages): duplicates are intended. */
+/* eslint-disable @typescript-eslint/no-duplicate-enum-values */
 export const enum WasmLayout {
   STATE_BASE = 0x1000,
   STATE_SIZE = 0x2000,
@@ -43,6 +45,7 @@ export const enum WasmLayout {
   RAM_BASE = 0x0100_0000,
   WASM_PAGE = 0x10000,
 }
+/* eslint-enable @typescript-eslint/no-duplicate-enum-values */
 
 /** TLB tag flag bits (low page bits; any set bit forces the slow path). */
 export const enum TlbFlag {

@@ -11,6 +11,7 @@ import { Logger } from "../../common/log.js";
 import { WasmLayout } from "../../memory/wasm-layout.js";
 import type { CpuBus } from "../bus.js";
 import { Cpu } from "../cpu.js";
+import { WasmBackend } from "../../jit/wasm/backend.js";
 import { decode } from "../decode/decoder.js";
 import { SegAttr } from "../cpu-state.js";
 import { semantics } from "../semantics/index.js";
@@ -68,7 +69,7 @@ export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu
     requestReset: () => {},
   };
   const log = new Logger((cat, msg) => logs.push(`${cat}: ${msg}`));
-  const cpu = new Cpu({ memory, bus, log, decode, semantics, now: nowMs });
+  const cpu = new Cpu({ memory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, nowMs) });
   cpuRef = cpu;
   const dv = new DataView(memory.buffer, WasmLayout.RAM_BASE, ramBytes);
   const s = cpu.state;

@@ -15,36 +15,18 @@ import { EmulatorBug } from "../../common/errors.js";
 import { WasmLayout } from "../../memory/wasm-layout.js";
 import { StateOff, stateAddr } from "../../cpu/state-layout.js";
 import { TbExit, type HelperDecl, type IrUnit } from "../ir/types.js";
+import type { BackendHost, BackendStats, ExecBackend, HelperImpl } from "../backend.js";
 import { emitUnit, helperType, type EmitEnv } from "./emit.js";
 import { optimizeModule } from "./optimize.js";
 import { ByteBuf, ValType, WasmModuleWriter } from "./wasm-writer.js";
 
-/** A JS or Wasm function implementing a helper. */
-export type HelperImpl = (...args: number[]) => number | void;
-
-export interface BackendHost {
-  readonly memory: WebAssembly.Memory;
-  readonly table: WebAssembly.Table;
-  /** Softmmu slow paths (see emit.ts SlowStatus). */
-  ldSlow(addrLo: number, addrHi: number, sizeMmu: number): number;
-  stSlow(addrLo: number, addrHi: number, sizeMmu: number, valLo: number, valHi: number): number;
-  /** The JS implementation of a helper declared with defineHelper, by its (unique) name. */
-  resolveHelper(name: string): HelperImpl;
-}
-
-export interface BackendStats {
-  modules: number;
-  functions: number;
-  wasmBytes: number;
-  /** Host ms spent emitting and compiling (WebAssembly.Module + Instance). */
-  compileMs: number;
-}
+export type { BackendHost, BackendStats, HelperImpl } from "../backend.js";
 
 /** Import namespace of helper functions and slow paths (a string only at the JS API boundary). */
 const IMPORT_MODULE = "t";
 const I32 = ValType.I32;
 
-export class WasmBackend {
+export class WasmBackend implements ExecBackend {
   readonly stats: BackendStats = { modules: 0, functions: 0, wasmBytes: 0, compileMs: 0 };
   private readonly _freeSlots: number[] = [];
   private _nextSlot = 1; // slot 0 stays empty: a zeroed jump-cache entry never calls anything

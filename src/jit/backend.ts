@@ -1,0 +1,43 @@
+/**
+ * The contract between the CPU's execution loop and a code-generation backend (STYLE point
+ * 11): the CPU hands IR units over and calls `dispatch()`; it never sees how code is made.
+ * src/jit/wasm/backend.ts is the implementation; the board picks it.
+ */
+
+import type { HelperDecl, IrUnit, TbExit } from "./ir/types.js";
+
+/** A JS or Wasm function implementing a helper. */
+export type HelperImpl = (...args: number[]) => number | void;
+
+/** What a backend needs from the CPU it serves. */
+export interface BackendHost {
+  readonly memory: WebAssembly.Memory;
+  readonly table: WebAssembly.Table;
+  /** Softmmu slow paths (SlowStatus results). */
+  ldSlow(addrLo: number, addrHi: number, sizeMmu: number): number;
+  stSlow(addrLo: number, addrHi: number, sizeMmu: number, valLo: number, valHi: number): number;
+  /** The JS implementation of a helper, by its (unique) name. */
+  resolveHelper(name: string): HelperImpl;
+}
+
+export interface BackendStats {
+  modules: number;
+  functions: number;
+  wasmBytes: number;
+  /** Host ms spent emitting and compiling. */
+  compileMs: number;
+}
+
+export interface ExecBackend {
+  readonly stats: BackendStats;
+  /** Build the runtime (dispatcher and runtime functions written in IR). */
+  buildRuntime(functions: readonly { decl: HelperDecl; unit: IrUnit }[]): void;
+  /** Run translated code from the current RIP until something needs TypeScript. */
+  dispatch(): TbExit;
+  runtimeFunction(name: string): HelperImpl;
+  /** Compile blocks; returns each one's function-table slot. */
+  compileBatch(units: readonly IrUnit[]): number[];
+  freeSlot(slot: number): void;
+}
+
+export type BackendFactory = (host: BackendHost) => ExecBackend;
