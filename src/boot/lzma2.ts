@@ -39,6 +39,7 @@ export class Lzma2Decoder {
   pos = 0;
   private _in: Uint8Array = new Uint8Array(0);
   private _inPos = 0;
+  /** Range coder state as int32 bit patterns (unsigned compares via >>> 0): stays a small integer in V8. */
   private _range = 0;
   private _code = 0;
   private _probs = new Uint16Array(LITERAL + 0x300 * 16);
@@ -140,45 +141,51 @@ export class Lzma2Decoder {
   private _rcInit(end: number): void {
     if (this._inPos + 5 > end) throw corrupt("LZMA chunk too short for the range coder");
     if (this._in[this._inPos] !== 0) throw corrupt("range coder does not start with 0");
-    this._range = 0xffffffff;
-    this._code = 0;
-    for (let i = 1; i < 5; i++) this._code = this._code * 256 + this._in[this._inPos + i]!;
+    this._range = -1; // 0xffffffff as int32 (range and code are kept as int32 bit patterns)
+    let code = 0;
+    for (let i = 1; i < 5; i++) code = code * 256 + this._in[this._inPos + i]!;
     this._inPos += 5;
-    if (this._code === 0xffffffff) throw corrupt("invalid range coder start");
+    if (code === 0xffffffff) throw corrupt("invalid range coder start");
+    this._code = code | 0;
   }
 
   /** Decode one bit with adaptive probability at probs[i]. */
   private _bit(i: number): number {
-    if (this._range < 0x1000000) {
-      this._range = this._range * 256;
-      this._code = this._code * 256 + (this._in[this._inPos++] ?? 0);
+    let range = this._range, code = this._code;
+    if (range >>> 24 === 0) {
+      range <<= 8;
+      code = (code << 8) | this._in[this._inPos++]!;
     }
     const probs = this._probs;
     const p = probs[i]!;
-    const bound = (this._range >>> 11) * p;
-    if (this._code < bound) {
+    const bound = Math.imul(range >>> 11, p);
+    if (code >>> 0 < bound >>> 0) {
       this._range = bound;
+      this._code = code;
       probs[i] = p + ((2048 - p) >>> 5);
       return 0;
     }
-    this._range -= bound;
-    this._code -= bound;
+    this._range = (range - bound) | 0;
+    this._code = (code - bound) | 0;
     probs[i] = p - (p >>> 5);
     return 1;
   }
 
   private _direct(count: number): number {
     let r = 0;
+    let range = this._range, code = this._code;
     for (let k = 0; k < count; k++) {
-      if (this._range < 0x1000000) {
-        this._range = this._range * 256;
-        this._code = this._code * 256 + (this._in[this._inPos++] ?? 0);
+      if (range >>> 24 === 0) {
+        range <<= 8;
+        code = (code << 8) | this._in[this._inPos++]!;
       }
-      this._range = Math.floor(this._range / 2);
+      range = range >>> 1;
       let bit = 0;
-      if (this._code >= this._range) { this._code -= this._range; bit = 1; }
+      if (code >>> 0 >= range) { code = (code - range) | 0; bit = 1; }
       r = r * 2 + bit;
     }
+    this._range = range | 0;
+    this._code = code;
     return r;
   }
 
