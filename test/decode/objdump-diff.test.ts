@@ -7,7 +7,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -50,7 +50,7 @@ describe.skipIf(!haveObjdump())("decoder vs objdump", () => {
   });
 
   it("agrees on random byte strings", () => {
-    const stats = runDiff(randomCases(30000, 0xdec0de));
+    const stats = runDiff(randomCases(20000, 0xdec0de));
     expect(stats.mismatches.slice(0, 20)).toEqual([]);
     expect(stats.compared).toBeGreaterThan(0.9 * (stats.compared + stats.skipped));
   });
@@ -62,5 +62,19 @@ describe.skipIf(!haveObjdump())("decoder vs objdump", () => {
     expect(stats.mismatches.slice(0, 20)).toEqual([]);
     // Skipped: mostly glibc's AVX string functions (VEX: #UD here, never compared).
     expect(stats.compared).toBeGreaterThan(0.85 * (stats.compared + stats.skipped));
+  });
+
+  it("agrees on the Debian kernel's 16-bit setup code and its 32/64-bit decompressor head", () => {
+    const dir = "fixtures/cache/kernel/boot";
+    const name = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith("vmlinuz")) : undefined;
+    if (!name) return;
+    const img = new Uint8Array(readFileSync(join(dir, name)));
+    const setupEnd = ((img[0x1f1] ?? 4) + 1) * 512; // boot protocol: setup_sects
+    const head = img.subarray(setupEnd, setupEnd + 0x8000);
+    for (const [code, mode] of [[img.subarray(0x200, setupEnd), 16], [head, 32], [head, 64]] as const) {
+      const stats = runStream(code, mode);
+      expect(stats.mismatches.slice(0, 20)).toEqual([]);
+      expect(stats.compared).toBeGreaterThan(1000);
+    }
   });
 });
