@@ -4,7 +4,8 @@
  * with no stack trace.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../fixtures/paths.js";
@@ -42,6 +43,16 @@ describe("bin/tsemu.js", () => {
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("not implemented yet");
+  });
+
+  it("mkinitramfs reads the description from standard input with DESC -", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "tsemu-bin-")), "stdin.cpio");
+    const r = spawnSync(process.execPath, [bin, "mkinitramfs", "-", "-o", out], {
+      input: "dir /etc 0755 0 0\nslink /etc/mtab /proc/mounts 0777 0 0\n",
+    });
+    expect(r.status).toBe(0);
+    const listing = execFileSync("cpio", ["-it", "--quiet"], { input: readFileSync(out), encoding: "utf8" });
+    expect(listing).toBe("etc\netc/mtab\n");
   });
 
   it("the browser bundle loads and exports the version", async () => {

@@ -234,4 +234,5 @@ Boot options:
   --help, --version
 
 mkinitramfs: builds a newc cpio archive from a gen_init_cpio description
-  (file/dir/nod/slink/pipe/sock lines); OUT ending in .gz is gzip-compressed.`;
+  (file/dir/nod/slink/pipe/sock lines; DESC - reads standard input); OUT ending
+  in .gz is gzip-compressed; -t sets every entry's mtime (default 0).`;

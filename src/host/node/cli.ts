@@ -51,11 +51,14 @@ async function boot(o: RunOptions, io: HostIo): Promise<number> {
   return runMachine(o, io);
 }
 
-/** `tsemu mkinitramfs`: locations in the description are relative to the current directory. */
+/**
+ * `tsemu mkinitramfs`: DESC "-" is standard input; locations in the description are relative
+ * to the current directory (as with gen_init_cpio).
+ */
 function mkinitramfs(c: Command & { kind: "mkinitramfs" }): number {
   let text: string;
   try {
-    text = readFileSync(c.description, "utf8");
+    text = readFileSync(c.description === "-" ? 0 : c.description, "utf8");
   } catch (e) {
     throw new ConfigError(`description '${c.description}' ${errnoMessage(e)}`);
   }
