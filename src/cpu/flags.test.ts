@@ -5,14 +5,14 @@
 import { describe, expect, it } from "vitest";
 import { WasmBackend } from "../jit/wasm/backend.js";
 import { WasmLayout } from "../memory/wasm-layout.js";
-import { CC_OP_EFLAGS, CcKind, ccOp } from "./flags.js";
+import { CC_OP_COUNT, CC_OP_EFLAGS, CcKind, ccOp } from "./flags.js";
 import { runtimeFunctions } from "./runtime-fns.js";
 import { StateOff, stateAddr } from "./state-layout.js";
 
-function setup() {
+function setup(optimize = false) {
   const memory = new WebAssembly.Memory({ initial: WasmLayout.RAM_BASE / 65536, maximum: 65536 });
   const table = new WebAssembly.Table({ element: "anyfunc", initial: 4 });
-  const backend = new WasmBackend({ memory, table, ldSlow: () => 1, stSlow: () => 1, resolveHelper: () => () => 0 });
+  const backend = new WasmBackend({ memory, table, ldSlow: () => 1, stSlow: () => 1, resolveHelper: () => () => 0 }, undefined, { optimize });
   backend.buildRuntime(runtimeFunctions());
   const dv = new DataView(memory.buffer);
   const eflags = backend.runtimeFunction("compute_eflags");
@@ -41,6 +41,13 @@ function ref(kind: "add" | "sub", a: bigint, b: bigint, carry: bigint, bits: num
 
 describe("lazy flags", () => {
   const flags = setup();
+  it("the binaryen-optimised runtime agrees with the plain one", () => {
+    const opt = setup(true);
+    const vals = [0n, 1n, 0x7fn, 0x80n, 0xffffffffn, 0x8000000000000000n, 0x123456789abcdef0n];
+    for (let op = 0; op < CC_OP_COUNT; op++) for (const d of vals) for (const s of vals) for (const c of [0n, 1n]) {
+      expect(opt(op, d, s, c)).toBe(flags(op, d, s, c));
+    }
+  });
   const samples = [0n, 1n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0x8000n, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn,
     0x7fffffffffffffffn, 0x8000000000000000n, 0xffffffffffffffffn, 0x123456789abcdef0n, 0x0fn, 0x10n];
   for (const size of [1, 2, 4, 8] as const) {

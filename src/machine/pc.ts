@@ -6,7 +6,10 @@
  *   RAM      0 .. memoryBytes (all below the PCI hole; the BIOS area 0xA0000-0xFFFFF is RAM
  *            holding the ACPI and MP tables, reserved in e820)
  *   ports    0x3F8 COM1 (IRQ 4)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
- *            0xCF9 reset control  0x80 POST (ignored)
+ *            0xCF8/0xCFC PCI configuration (mechanism #1; 0xCF9 byte = reset control)
+ *            0x80 POST (ignored)
+ *   PCI      00:00.0 i440FX host bridge, 00:01.0 PIIX3 ISA bridge; the PCI memory and I/O
+ *            spaces sit under RAM and the ISA ports (lower priority)
  */
 
 import { writeAcpiTables } from "../boot/acpi/build.js";
@@ -24,6 +27,10 @@ import { DebugExit } from "../devices/debug-exit.js";
 import { I8042 } from "../devices/i8042.js";
 import { noIrq } from "../devices/irq.js";
 import { ResetControl } from "../devices/reset-control.js";
+import { I440fxHost } from "../devices/pci/i440fx-host.js";
+import { PciBus } from "../devices/pci/pci-bus.js";
+import { PciHost } from "../devices/pci/pci-host.js";
+import { Piix3Isa } from "../devices/pci/piix3-isa.js";
 import { Serial16550 } from "../devices/serial-16550.js";
 import { AddressSpace } from "../memory/address-space.js";
 import { MemoryRegion } from "../memory/memory-region.js";
@@ -37,7 +44,9 @@ import { Machine, type MachineOptions } from "./machine.js";
 const enum PcIo {
   COM1 = 0x3f8, COM1_IRQ = 4,
   KBD_DATA = 0x60, KBD_CMD = 0x64, KBD_IRQ = 1, MOUSE_IRQ = 12,
-  DEBUG_EXIT = 0xf4, RESET_CONTROL = 0xcf9, POST = 0x80,
+  DEBUG_EXIT = 0xf4, PCI_CONFIG_ADDRESS = 0xcf8, PCI_CONFIG_DATA = 0xcfc, POST = 0x80,
+  /** devfn of the PCI functions (device << 3 | function). */
+  DEVFN_HOST = 0, DEVFN_ISA = 1 << 3,
 }
 
 /** A region that reads zero and ignores writes (POST codes, delays). */
@@ -50,6 +59,15 @@ export interface PcMachine extends Machine {
 
 export function createPcMachine(opts: MachineOptions): PcMachine {
   const m = new Machine(opts) as Machine & { serial: Serial16550; kernelFormat: KernelFormat };
+  try {
+    return buildPc(m, opts);
+  } catch (e) {
+    m.dispose(); // a bad kernel or option must not leak the half-built machine
+    throw e;
+  }
+}
+
+function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat }, opts: MachineOptions): PcMachine {
   const log = m.log;
   const ram = m.ram;
 
@@ -70,9 +88,21 @@ export function createPcMachine(opts: MachineOptions): PcMachine {
   ioRoot.addSubregion(MemoryRegion.io("i8042-data", 1, kbd.dataOps), PcIo.KBD_DATA);
   ioRoot.addSubregion(MemoryRegion.io("i8042-cmd", 1, kbd.commandOps), PcIo.KBD_CMD);
   ioRoot.addSubregion(MemoryRegion.io("isa-debug-exit", 4, debugExit), PcIo.DEBUG_EXIT);
-  ioRoot.addSubregion(MemoryRegion.io("reset-control", 1, resetCtl), PcIo.RESET_CONTROL);
+  // PCI: BARs map into these containers; RAM and ISA devices win where they overlap.
+  const pciMem = MemoryRegion.container("pci-memory", 2 ** 32);
+  sysRoot.addSubregion(pciMem, 0, { priority: -1 });
+  const pciIo = MemoryRegion.container("pci-io", 0x10000);
+  ioRoot.addSubregion(pciIo, 0, { priority: -1 });
+  const pciBus = new PciBus({ memory: pciMem, io: pciIo, logger: log });
+  const pciDevices = [new I440fxHost({ logger: log }), new Piix3Isa()];
+  pciBus.attach(pciDevices[0]!, PcIo.DEVFN_HOST);
+  pciBus.attach(pciDevices[1]!, PcIo.DEVFN_ISA);
+  const pciHost = new PciHost({ bus: pciBus, resetControl: resetCtl });
+  ioRoot.addSubregion(MemoryRegion.io("pci-config-address", 4, pciHost.configAddressOps), PcIo.PCI_CONFIG_ADDRESS);
+  ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
   ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
-  for (const d of [serial, kbd, debugExit, resetCtl]) { m.own(d); d.realize(); }
+  const devices = [serial, kbd, debugExit, resetCtl, pciHost, ...pciDevices];
+  for (const d of devices) { m.own(d); d.realize(); }
   m.serial = serial;
 
   // The CPU sees RAM directly and everything else through the address spaces.
@@ -116,7 +146,7 @@ export function createPcMachine(opts: MachineOptions): PcMachine {
   };
   boot();
   m.resetHook = () => {
-    for (const d of [serial, kbd, debugExit, resetCtl]) d.reset();
+    for (const d of devices) d.reset();
     boot();
   };
   return m;

@@ -4,7 +4,7 @@
  * producing the same results as one block per module.
  */
 import { describe, expect, it } from "vitest";
-import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
+import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 
 const exitAl = "mov dx, 0xf4\n out dx, al\n hlt";
@@ -98,6 +98,5 @@ describe("precise exceptions", () => {
     t.run();
     if (t.logs.some((l) => l.includes("LIDT not implemented") || l.includes("MOV_CR not implemented"))) return;
     expect(t.exitCode).toBe(0x55);
-    void TestLayout;
   });
 });

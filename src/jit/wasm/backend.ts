@@ -3,7 +3,7 @@
  * writes the module), instantiates them against the one shared memory, and puts translated
  * blocks into the function table the dispatcher calls through. It also builds the runtime
  * module: the dispatcher loop and the runtime functions written in IR (the lazy-flags
- * evaluators), which binaryen optimises once at start-up (optimize.ts).
+ * evaluators). binaryen (optimize.ts) is an optional optimising pass over emitted modules.
  *
  * Only the runtime module imports the table: V8 keeps a dispatch table per importing instance
  * and updates all of them on every Table.set, so TB modules importing it made instantiation
@@ -22,6 +22,15 @@ import { ByteBuf, ValType, WasmModuleWriter } from "./wasm-writer.js";
 
 export type { BackendHost, BackendStats, HelperImpl } from "../backend.js";
 
+export interface WasmBackendOptions {
+  /**
+   * Run binaryen's optimiser over generated modules (today: the runtime module). Off by
+   * default: loading binaryen and optimising cost 0.5-3 s per machine here, far more than the
+   * runtime functions gain; tests use it to check that optimised and plain code agree.
+   */
+  optimize?: boolean;
+}
+
 /** Import namespace of helper functions and slow paths (a string only at the JS API boundary). */
 const IMPORT_MODULE = "t";
 const I32 = ValType.I32;
@@ -34,7 +43,11 @@ export class WasmBackend implements ExecBackend {
   /** Runtime functions (built from IR, living in the runtime module) by name. */
   private readonly _runtimeFns = new Set<string>();
 
-  constructor(private readonly _host: BackendHost, private readonly _now: () => number = () => 0) {}
+  constructor(
+    private readonly _host: BackendHost,
+    private readonly _now: () => number = () => 0,
+    private readonly _opts: WasmBackendOptions = {},
+  ) {}
 
   /** Build the runtime module: the dispatcher plus runtime functions written in IR. */
   buildRuntime(functions: readonly { decl: HelperDecl; unit: IrUnit }[]): void {
@@ -45,7 +58,8 @@ export class WasmBackend implements ExecBackend {
     }
     this._addDispatcher(writer);
     for (const f of functions) this._runtimeFns.add(f.decl.name);
-    this._runtime = this._instantiate(optimizeModule(writer.finish()), imports(), true);
+    const bytes = writer.finish();
+    this._runtime = this._instantiate(this._opts.optimize ? optimizeModule(bytes) : bytes, imports(), true);
   }
 
   /** Run translated code from the current RIP until something needs TypeScript. */

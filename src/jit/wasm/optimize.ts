@@ -1,9 +1,9 @@
 /**
  * binaryen as an optimiser of modules the emitter produced (read binary, optimise, write
- * binary). Used where optimisation pays for itself: the runtime module, built once per
- * machine. binaryen's optimise settings are process-global; this is the one place that sets
- * them. Translated blocks are not optimised: binaryen measured 50-120 us per block-sized
- * function unoptimised and 0.3-2.5 ms with -O1, against about 15 us for the direct emitter.
+ * binary): the optimising tier, applied on request (WasmBackendOptions.optimize). binaryen's
+ * optimise settings are process-global; this is the one place that sets them. It is not on
+ * the default path: loading binaryen costs about a second, and it measured 50-120 us per
+ * block-sized function unoptimised and 0.3-2.5 ms with -O1.
  */
 
 import binaryen from "binaryen";
