@@ -16,7 +16,9 @@ export const EXIT_NOT_IMPLEMENTED = 2;
 
 /**
  * Builds and runs the machine described by `options` (kernel and initrd already checked
- * to be readable files) and resolves to the process exit code.
+ * to be readable files) and resolves to the process exit code. Serial ports come from
+ * `createCharBackend(options.serial[i], { stdin: process.stdin, stdout: process.stdout })`
+ * (char-backends.ts); a StdioCharBackend's `onExitRequest` (C-a x) should end the run.
  */
 export async function runMachine(options: RunOptions, io: HostIo): Promise<number> {
   const what = options.initrd === undefined ? options.kernel : `${options.kernel} with ${options.initrd}`;
