@@ -6,7 +6,7 @@
 
 import type { Temp } from "../../jit/ir/types.js";
 import { CcKind, ccOp, sext, storeEflagsCc, zext, Eflag } from "../flags.js";
-import { operand, read, setCc, write, type X86Ctx } from "./context.js";
+import { operand, read, setCc, write, type OperandRef, type X86Ctx } from "./context.js";
 import { mulDiv, mulHigh64 } from "./muldiv.js";
 import { getArithFlags, getCf } from "./cc.js";
 import type { SemanticsTable } from "../translate.js";
@@ -72,6 +72,15 @@ function shiftCount(ctx: X86Ctx, size: number): Temp {
   return b.andi(read(ctx, operand(ctx, 1)), size === 8 ? 63 : 31);
 }
 
+/**
+ * A 32-bit register destination is written even when the masked count is 0, so its upper
+ * half is cleared (observed on Intel hardware; flags stay unchanged). Written here once, the
+ * non-zero path overwrites it.
+ */
+export function zeroExtendIfCount0(ctx: X86Ctx, d: OperandRef, v: Temp): void {
+  if (d.size === 4 && d.op.kind === "reg") write(ctx, d, v);
+}
+
 type ShiftKind = "SHL" | "SHR" | "SAR" | "ROL" | "ROR";
 
 function shift(kind: ShiftKind) {
@@ -81,8 +90,9 @@ function shift(kind: ShiftKind) {
     const size = d.size, bits = size * 8;
     const count = shiftCount(ctx, size);
     const v = read(ctx, d);
+    // A zero count changes no flags (a 32-bit register is still zero-extended).
+    zeroExtendIfCount0(ctx, d, v);
     const skip = b.label();
-    // A zero count changes nothing, flags included.
     b.brcond("eq", count, b.i64(0), skip);
     const cm1 = b.addi(count, -1);
     let r: Temp;
@@ -134,6 +144,7 @@ function rotateCarry(left: boolean) {
     let count = shiftCount(ctx, size);
     if (size < 4) count = b.bin("rem_u", count, b.i64(bits + 1));
     const v = read(ctx, d);
+    zeroExtendIfCount0(ctx, d, v);
     const skip = b.label();
     b.brcond("eq", count, b.i64(0), skip);
     const cf = b.extu(getCf(ctx));

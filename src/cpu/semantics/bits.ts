@@ -14,6 +14,7 @@ import {
   effectiveOffset, operand, read, segAddress, setCc, write, writeGpr, type OperandRef, type X86Ctx,
 } from "./context.js";
 import { byteSwap } from "./move.js";
+import { zeroExtendIfCount0 } from "./alu.js";
 
 const LOG2 = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
@@ -109,6 +110,7 @@ function doubleShift(left: boolean) {
     const src = read(ctx, operand(ctx, 1));
     const count = b.andi(read(ctx, operand(ctx, 2)), size === 8 ? 63 : 31);
     const v = read(ctx, d);
+    zeroExtendIfCount0(ctx, d, v);
     const skip = b.label();
     b.brcond("eq", count, b.i64(0), skip);
     ctx.ccOp = -1;
