@@ -21,6 +21,20 @@ export interface CpuIoBus {
   out(port: number, value: number, size: 1 | 2 | 4): void;
 }
 
+/**
+ * Optional board hooks for the local APIC's CPU-side registers: IA32_APIC_BASE (0x1B), the
+ * x2APIC MSRs 0x800..0x8FF and IA32_TSC_DEADLINE (0x6E0), and CR8 (= TPR bits 7:4).
+ */
+export interface CpuApicBus {
+  /** The MSR as (lo, hi), or null when it does not exist in the current APIC mode (→ #GP). */
+  readMsr(msr: number): { lo: number; hi: number } | null;
+  /** Returns false to refuse the write (→ #GP): reserved bits, read-only register, wrong mode. */
+  writeMsr(msr: number, lo: number, hi: number): boolean;
+  /** CR8 reads and writes (0..15). */
+  getTpr?(): number;
+  setTpr?(cr8: number): void;
+}
+
 export interface CpuBus {
   readonly mem: CpuMemoryBus;
   readonly io: CpuIoBus;
@@ -28,6 +42,8 @@ export interface CpuBus {
   readonly irq: InterruptSource | null;
   /** TSC value for RDTSC as (lo, hi) from the one virtual clock. */
   readTsc(): { lo: number; hi: number };
+  /** The local APIC's MSRs and TPR, when the board has one (else the CPU keeps IA32_APIC_BASE itself). */
+  readonly apic?: CpuApicBus;
   /** Triple fault or other CPU-initiated reset. */
   requestReset(reason: string): void;
 }

@@ -21,6 +21,8 @@ import { findCpuHelper } from "./helper.js";
 import { deliver, IntKind } from "./interrupts.js";
 import { runtimeFunctions } from "./runtime-fns.js";
 import { SoftMmu } from "./softmmu.js";
+import { CpuModel, type CpuModelOptions } from "./cpuid.js";
+import { MsrFile } from "./msr-file.js";
 import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
 
 export interface CpuOptions {
@@ -29,6 +31,8 @@ export interface CpuOptions {
   log: Logger;
   decode: DecodeFn;
   semantics: SemanticsTable;
+  /** CPUID model options from the board (physical address bits, TSC and bus frequencies). */
+  model?: CpuModelOptions;
   /** The code generator (the board passes the Wasm backend). */
   backend: BackendFactory;
 }
@@ -51,6 +55,10 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   readonly tbs: TbCache;
   readonly backend: ExecBackend;
   readonly log: Logger;
+  /** The CPUID model (src/cpu/cpuid.ts). */
+  readonly model: CpuModel;
+  /** MSRs outside the CPU-state layout (MTRRs etc.) and the RDRAND generator. */
+  readonly msrs = new MsrFile();
   readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
   private readonly _translator: X86Translator;
   private readonly _bus: CpuBus;
@@ -65,6 +73,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this._bus = opts.bus;
     this.state = new CpuState(memory.buffer);
     this.softmmu = new SoftMmu(memory, this.state, opts.bus.mem);
+    this.model = new CpuModel(opts.model);
+    this.softmmu.mmu.physBits = this.model.physBits;
     const table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
     this.backend = opts.backend({
       memory, table,
@@ -88,6 +98,9 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
     this.reset();
   }
+
+  /** The board side (TSC, APIC MSR hooks) for system-instruction helpers. */
+  get bus(): CpuBus { return this._bus; }
 
   /** The I/O port space (for IN/OUT helpers). */
   get io(): CpuBus["io"] { return this._bus.io; }
@@ -114,6 +127,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     s.set64(StateOff.CR0, 0x60000010, 0);
     s.setReg(2, 0x600); // EDX: family/model/stepping at reset
     s.setRun(RunWord.EXC_VECTOR, -1);
+    this.msrs.reset(s);
     this._irqPending = false;
     this._resetRequested = false;
     this.modeChanged();

@@ -11,6 +11,12 @@ import { controlSemantics } from "./control.js";
 import { legacySemantics } from "./legacy.js";
 import { miscSemantics } from "./misc.js";
 import { moveSemantics } from "./move.js";
+import { crSemantics } from "./cr.js";
+import { farSemantics } from "./far.js";
+import { msrSemantics } from "./msr.js";
+import { segmentSemantics } from "./segments.js";
+import { syscallSemantics } from "./syscall.js";
+import { systemSemantics } from "./system.js";
 import { stringSemantics } from "./string.js";
 
 export const semantics: SemanticsTable = {
@@ -22,4 +28,11 @@ export const semantics: SemanticsTable = {
   ...bitSemantics,
   ...atomicSemantics,
   ...legacySemantics,
+  // System ISA (issue #3). Last: segmentSemantics wraps move.ts's POP for the Sreg forms.
+  ...systemSemantics,
+  ...crSemantics,
+  ...msrSemantics,
+  ...syscallSemantics,
+  ...farSemantics,
+  ...segmentSemantics,
 };

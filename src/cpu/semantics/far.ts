@@ -1,0 +1,382 @@
+/**
+ * Far control transfers (SDM vol 2 JMP, CALL, RET, IRET/IRETD/IRETQ; vol 3 5.8 privilege
+ * checks for control transfers, 6.14.3 IRET in IA-32e mode): real-mode and virtual-8086
+ * forms, protected-mode transfers to code segments (conforming and non-conforming), call
+ * gates (long-mode 64-bit gates with the inner-privilege stack switch; legacy gates at the
+ * same privilege), returns to the same and to an outer privilege level with the SS checks
+ * and the data-segment nullification, and IRETQ to compatibility mode and CPL 3.
+ * Not implemented (logged once, then #GP(0)): task switches (task gates, TSS targets,
+ * IRET with NT), legacy call gates to an inner privilege, IRET to virtual-8086 mode.
+ *
+ * Each instruction is one helper that sets CS, RIP (CS-relative) and the stack; the block
+ * then ends without writing RIP. insn.pc is a linear address (translate.ts), so the return
+ * IP pushed by CALLF is computed by subtracting the CS base outside 64-bit code.
+ */
+
+import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
+import type { Cpu } from "../cpu.js";
+import { SegAttr, type SegmentCache } from "../cpu-state.js";
+import {
+  descriptorToCache, dplOf, fault, fetchDescriptor, fetchSystemDescriptor, guarded, isLongMode, markAccessed, mmuFor,
+  rdMem, rdMem64, wrMem,
+} from "../descriptors.js";
+import { Eflag } from "../flags.js";
+import { cpuHelper } from "../helper.js";
+import { HFlag, SegIndex } from "../state-layout.js";
+import { Vec } from "../softmmu.js";
+import type { SemanticsTable } from "../translate.js";
+import { endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
+
+const TWO32 = 4294967296;
+const TYPE_CODE = 8, TYPE_CONFORMING = 4, TYPE_RW = 2;
+
+// ---- the stack as seen by a helper (SS base + masked SP, or flat 64-bit)
+interface StackCursor { base: number; sp: number; mask: number; mmu: number }
+
+function stackOf(cpu: Cpu, ss: SegmentCache, sp: number, cpl: number, flat64: boolean): StackCursor {
+  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl) };
+  const mask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
+  return { base: ss.base, sp: sp & mask, mask, mmu: mmuFor(cpl) };
+}
+const curStack = (cpu: Cpu): StackCursor =>
+  stackOf(cpu, cpu.state.seg(SegIndex.SS), cpu.state.reg(4), cpu.state.cpl, (cpu.state.hflags & HFlag.CS64) !== 0);
+const stackAddr = (c: StackCursor): number => (c.mask ? (c.base + c.sp) % TWO32 : c.sp);
+
+function pushS(cpu: Cpu, c: StackCursor, v: number, size: 2 | 4 | 8): void {
+  c.sp = c.mask ? ((c.sp - size) & c.mask) >>> 0 : c.sp - size;
+  wrMem(cpu, stackAddr(c), size === 8 ? v : v >>> 0, size, c.mmu);
+}
+function popS(cpu: Cpu, c: StackCursor, size: 2 | 4 | 8): number {
+  const a = stackAddr(c);
+  const v = size === 8 ? rdMem64(cpu, a, c.mmu) : rdMem(cpu, a, size, c.mmu);
+  c.sp = c.mask ? ((c.sp + size) & c.mask) >>> 0 : c.sp + size;
+  return v;
+}
+function commitSp(cpu: Cpu, c: StackCursor): void {
+  const s = cpu.state;
+  if (c.mask === 0xffff) s.setReg(4, s.reg(4) - (s.reg(4) & 0xffff) + c.sp);
+  else s.setReg(4, c.sp);
+}
+
+const canonical = (v: number): boolean => v < 2 ** 47 && v >= -(2 ** 47);
+
+/** Install a code segment: CS with RPL = new CPL, the CPL, RIP. */
+function setCs(cpu: Cpu, cs: SegmentCache, cpl: number, ip: number): void {
+  const s = cpu.state;
+  s.setSeg(SegIndex.CS, { ...cs, selector: (cs.selector & 0xfffc) | cpl, attr: cs.attr | 1 });
+  s.cpl = cpl;
+  s.rip = ip;
+}
+
+/** Real-mode / VM86 far target: base = selector << 4, limit and attributes kept. */
+function setCsReal(cpu: Cpu, sel: number, ip: number): void {
+  const s = cpu.state;
+  s.setSeg(SegIndex.CS, { ...s.seg(SegIndex.CS), selector: sel & 0xffff, base: (sel & 0xffff) * 16 });
+  s.rip = ip;
+}
+
+const legacyOrVm86 = (cpu: Cpu): boolean => !(cpu.state.cr0 & 1) || (cpu.state.eflagsRest & Eflag.VM) !== 0;
+
+/** Check a code-segment descriptor as a direct JMP/CALL target (SDM 5.8.2-5.8.4). */
+function directCodeTarget(cpu: Cpu, sel: number): SegmentCache {
+  const s = cpu.state, cpl = s.cpl, err = sel & 0xfffc;
+  const d = fetchDescriptor(cpu, sel);
+  const cs = descriptorToCache(sel, d);
+  const type = cs.attr & SegAttr.TYPE_MASK, dpl = dplOf(cs.attr);
+  if (type & TYPE_CONFORMING) { if (dpl > cpl) fault(cpu, Vec.GP, err); } else if ((sel & 3) > cpl || dpl !== cpl) fault(cpu, Vec.GP, err);
+  if (!(cs.attr & SegAttr.P)) fault(cpu, Vec.NP, err);
+  if (isLongMode(s) && cs.attr & SegAttr.L && cs.attr & SegAttr.DB) fault(cpu, Vec.GP, err);
+  markAccessed(s, cpu.softmmu, sel, d);
+  return cs;
+}
+
+/** Target IP check: outside a 64-bit target the IP must lie within the CS limit (#GP(0)). */
+function checkIp(cpu: Cpu, cs: SegmentCache, ip: number): number {
+  if (isLongMode(cpu.state) && cs.attr & SegAttr.L) {
+    if (!canonical(ip)) fault(cpu, Vec.GP, 0);
+    return ip;
+  }
+  const eip = ip >>> 0;
+  if (eip > cs.limit) fault(cpu, Vec.GP, 0);
+  return eip;
+}
+
+interface Gate { cs: SegmentCache; offset: number; size: 2 | 4 | 8; dpl: number }
+
+/** A call gate used by JMP/CALL (SDM 5.8.3, 5.8.6): gate checks and its code-segment target. */
+function callGate(cpu: Cpu, sel: number, d: { lo: number; hi: number }, isCall: boolean): Gate {
+  const s = cpu.state, cpl = s.cpl, err = sel & 0xfffc;
+  const long = isLongMode(s);
+  const type = (d.hi >>> 8) & 0xf, gdpl = (d.hi >>> 13) & 3;
+  if (type === 5 || type === 1 || type === 9) {
+    cpu.log.unimp("far JMP/CALL through a task gate or to a TSS (task switch)");
+    fault(cpu, Vec.GP, err);
+  }
+  if (long ? type !== 0xc : type !== 0xc && type !== 4) fault(cpu, Vec.GP, err);
+  if (gdpl < cpl || gdpl < (sel & 3)) fault(cpu, Vec.GP, err);
+  if (!(d.hi & 0x8000)) fault(cpu, Vec.NP, err);
+  const { high } = fetchSystemDescriptor(cpu, sel, long);
+  const csSel = d.lo >>> 16, csErr = csSel & 0xfffc;
+  let offset = ((d.hi & 0xffff0000) | (d.lo & 0xffff)) >>> 0;
+  if (type === 4) offset &= 0xffff;
+  if (long) offset += high * TWO32;
+  if (csErr === 0) fault(cpu, Vec.GP, 0);
+  const cd = fetchDescriptor(cpu, csSel);
+  const cs = descriptorToCache(csSel, cd);
+  const ctype = cs.attr & SegAttr.TYPE_MASK, dpl = dplOf(cs.attr);
+  if (!(cs.attr & SegAttr.S) || !(ctype & TYPE_CODE) || dpl > cpl) fault(cpu, Vec.GP, csErr);
+  if (!isCall && !(ctype & TYPE_CONFORMING) && dpl !== cpl) fault(cpu, Vec.GP, csErr);
+  if (!(cs.attr & SegAttr.P)) fault(cpu, Vec.NP, csErr);
+  if (long && (!(cs.attr & SegAttr.L) || cs.attr & SegAttr.DB)) fault(cpu, Vec.GP, csErr);
+  markAccessed(s, cpu.softmmu, csSel, cd);
+  return { cs, offset, size: long ? 8 : type === 4 ? 2 : 4, dpl: ctype & TYPE_CONFORMING ? cpl : dpl };
+}
+
+/** JMPF / CALLF. `ret` is the linear address of the next instruction for CALLF, else null. */
+function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, ret: number | null): void {
+  const s = cpu.state;
+  const oldCs = s.seg(SegIndex.CS);
+  const retIp = ret === null ? 0 : s.hflags & HFlag.CS64 ? ret : (ret - oldCs.base) >>> 0;
+  if (legacyOrVm86(cpu)) {
+    const ip = opSize === 2 ? offset & 0xffff : offset >>> 0;
+    if (ret !== null) {
+      const st = curStack(cpu);
+      pushS(cpu, st, oldCs.selector, opSize);
+      pushS(cpu, st, retIp, opSize);
+      commitSp(cpu, st);
+    }
+    setCsReal(cpu, sel, ip);
+    return;
+  }
+  if ((sel & 0xfffc) === 0) fault(cpu, Vec.GP, 0);
+  const d = fetchDescriptor(cpu, sel);
+  const cpl = s.cpl;
+  if ((d.hi >>> 12) & 1) {
+    // A code or data segment: only code is a valid target.
+    if (!((d.hi >>> 11) & 1)) fault(cpu, Vec.GP, sel & 0xfffc);
+    const cs = directCodeTarget(cpu, sel);
+    const ip = checkIp(cpu, cs, opSize === 2 ? offset & 0xffff : offset);
+    if (ret !== null) {
+      const st = curStack(cpu);
+      pushS(cpu, st, oldCs.selector, opSize);
+      pushS(cpu, st, retIp, opSize);
+      commitSp(cpu, st);
+    }
+    setCs(cpu, cs, cpl, ip);
+    return;
+  }
+  const g = callGate(cpu, sel, d, ret !== null);
+  const ip = checkIp(cpu, g.cs, g.offset);
+  if (ret === null || g.dpl === cpl) {
+    if (ret !== null) {
+      const st = curStack(cpu);
+      pushS(cpu, st, oldCs.selector, g.size);
+      pushS(cpu, st, retIp, g.size);
+      commitSp(cpu, st);
+    }
+    setCs(cpu, g.cs, cpl, ip);
+    return;
+  }
+  // CALL through a gate to an inner privilege level: new stack from the TSS.
+  if (!isLongMode(s)) {
+    cpu.log.unimp("legacy call gate to an inner privilege level");
+    fault(cpu, Vec.GP, sel & 0xfffc);
+  }
+  const tr = s.seg(SegIndex.TR);
+  const newCpl = g.dpl;
+  const newRsp = rdMem64(cpu, tr.base + 4 + newCpl * 8);
+  if (!canonical(newRsp)) fault(cpu, Vec.SS, 0);
+  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0 };
+  pushS(cpu, st, s.seg(SegIndex.SS).selector, 8);
+  pushS(cpu, st, s.reg(4), 8);
+  pushS(cpu, st, oldCs.selector, 8);
+  pushS(cpu, st, retIp, 8);
+  s.setSeg(SegIndex.SS, { selector: newCpl, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 3 | SegAttr.DB | SegAttr.G | (newCpl << SegAttr.DPL_SHIFT) });
+  s.setReg(4, st.sp);
+  setCs(cpu, g.cs, newCpl, ip);
+}
+
+/** The CS descriptor popped by RETF/IRET (SDM RET "PROTECTED-MODE-RETURN" checks). */
+function returnCs(cpu: Cpu, sel: number): SegmentCache {
+  const cpl = cpu.state.cpl, rpl = sel & 3, err = sel & 0xfffc;
+  if (err === 0) fault(cpu, Vec.GP, 0);
+  const d = fetchDescriptor(cpu, sel);
+  const cs = descriptorToCache(sel, d);
+  const type = cs.attr & SegAttr.TYPE_MASK, dpl = dplOf(cs.attr);
+  if (rpl < cpl || !(cs.attr & SegAttr.S) || !(type & TYPE_CODE)) fault(cpu, Vec.GP, err);
+  if (type & TYPE_CONFORMING ? dpl > rpl : dpl !== rpl) fault(cpu, Vec.GP, err);
+  if (!(cs.attr & SegAttr.P)) fault(cpu, Vec.NP, err);
+  if (isLongMode(cpu.state) && cs.attr & SegAttr.L && cs.attr & SegAttr.DB) fault(cpu, Vec.GP, err);
+  markAccessed(cpu.state, cpu.softmmu, sel, d);
+  return cs;
+}
+
+/** The SS popped on a return (to an outer level, or by IRET in 64-bit mode); null only in 64-bit mode at CPL < 3. */
+function returnSs(cpu: Cpu, sel: number, newCpl: number, to64: boolean): SegmentCache {
+  const err = sel & 0xfffc;
+  if (err === 0) {
+    if (!to64 || newCpl === 3) fault(cpu, Vec.GP, 0);
+    return { selector: sel & 0xffff, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 3 | SegAttr.DB | SegAttr.G | (newCpl << SegAttr.DPL_SHIFT) };
+  }
+  const d = fetchDescriptor(cpu, sel);
+  const ss = descriptorToCache(sel & 0xffff, d);
+  const type = ss.attr & SegAttr.TYPE_MASK;
+  if ((sel & 3) !== newCpl || !(ss.attr & SegAttr.S) || type & TYPE_CODE || !(type & TYPE_RW) || dplOf(ss.attr) !== newCpl) fault(cpu, Vec.GP, err);
+  if (!(ss.attr & SegAttr.P)) fault(cpu, Vec.SS, err);
+  markAccessed(cpu.state, cpu.softmmu, sel, d);
+  return { ...ss, attr: ss.attr | 1 };
+}
+
+/** After a return to an outer level: data segments the new CPL may not use become null (SDM RET). */
+function nullifyDataSegs(cpu: Cpu, newCpl: number): void {
+  const s = cpu.state;
+  for (const seg of [SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS]) {
+    const c = s.seg(seg);
+    const type = c.attr & SegAttr.TYPE_MASK;
+    const conformingCode = (type & (TYPE_CODE | TYPE_CONFORMING)) === (TYPE_CODE | TYPE_CONFORMING);
+    if ((c.selector & 0xfffc) !== 0 && !conformingCode && dplOf(c.attr) < newCpl)
+      s.setSeg(seg, { ...c, selector: 0, attr: c.attr & ~SegAttr.P }); // base kept, as QEMU does
+  }
+}
+
+/** RETF [imm16] (SDM RET far). */
+function farReturn(cpu: Cpu, opSize: 2 | 4 | 8, imm: number): void {
+  const s = cpu.state;
+  const st = curStack(cpu);
+  const ip = popS(cpu, st, opSize);
+  const sel = popS(cpu, st, opSize) & 0xffff;
+  if (legacyOrVm86(cpu)) {
+    st.sp = st.mask ? ((st.sp + imm) & st.mask) >>> 0 : st.sp + imm;
+    commitSp(cpu, st);
+    setCsReal(cpu, sel, opSize === 2 ? ip & 0xffff : ip >>> 0);
+    return;
+  }
+  const cpl = s.cpl, rpl = sel & 3;
+  const cs = returnCs(cpu, sel);
+  const eip = checkIp(cpu, cs, opSize === 2 ? ip & 0xffff : opSize === 4 ? ip >>> 0 : ip);
+  if (rpl === cpl) {
+    st.sp = st.mask ? ((st.sp + imm) & st.mask) >>> 0 : st.sp + imm;
+    commitSp(cpu, st);
+    setCs(cpu, cs, cpl, eip);
+    return;
+  }
+  st.sp = st.mask ? ((st.sp + imm) & st.mask) >>> 0 : st.sp + imm;
+  const newSp = popS(cpu, st, opSize);
+  const ssSel = popS(cpu, st, opSize) & 0xffff;
+  const to64 = isLongMode(s) && (cs.attr & SegAttr.L) !== 0;
+  const ss = returnSs(cpu, ssSel, rpl, to64);
+  setCs(cpu, cs, rpl, eip);
+  s.setSeg(SegIndex.SS, ss);
+  const sp = opSize === 2 ? newSp & 0xffff : opSize === 4 ? newSp >>> 0 : newSp;
+  s.setReg(4, (ss.attr & SegAttr.DB || to64 ? sp : (s.reg(4) - (s.reg(4) & 0xffff)) + (sp & 0xffff)) + imm);
+  nullifyDataSegs(cpu, rpl);
+}
+
+/** IRET/IRETD/IRETQ (SDM IRET; vol 3 6.14.3). */
+function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8): void {
+  const s = cpu.state;
+  const flags = cpu.eflags;
+  const pe = (s.cr0 & 1) !== 0;
+  if (pe && flags & Eflag.VM) {
+    if (((flags >>> 12) & 3) !== 3) fault(cpu, Vec.GP, 0);
+  }
+  if (pe && !(flags & Eflag.VM) && flags & Eflag.NT) {
+    if (!isLongMode(s)) cpu.log.unimp("IRET with NT=1 (task return)");
+    fault(cpu, Vec.GP, 0);
+  }
+  const st = curStack(cpu);
+  const ip = popS(cpu, st, opSize);
+  const sel = popS(cpu, st, opSize) & 0xffff;
+  const newFlags = popS(cpu, st, opSize);
+  if (!pe || flags & Eflag.VM) {
+    // Real mode (all flags; IRETD keeps VM/VIF/VIP) or VM86 at IOPL 3 (IOPL kept).
+    let mask = opSize === 2 ? 0xffff : 0x257fd5;
+    if (flags & Eflag.VM) mask &= ~Eflag.IOPL;
+    commitSp(cpu, st);
+    setCsReal(cpu, sel, opSize === 2 ? ip & 0xffff : ip >>> 0);
+    s.setEflags((flags & ~mask) | (newFlags & mask));
+    return;
+  }
+  const cpl = s.cpl, rpl = sel & 3;
+  if (newFlags & Eflag.VM && cpl === 0 && opSize !== 2 && !isLongMode(s)) {
+    cpu.log.unimp("IRET to virtual-8086 mode");
+    fault(cpu, Vec.GP, 0);
+  }
+  const cs = returnCs(cpu, sel);
+  const eip = checkIp(cpu, cs, opSize === 2 ? ip & 0xffff : opSize === 4 ? ip >>> 0 : ip);
+  // Flags the IRET may change, by the privilege it runs at (SDM IRET; QEMU helper_ret_protected).
+  let mask = Eflag.ARITH | Eflag.TF | Eflag.DF | Eflag.NT | Eflag.RF | Eflag.AC | Eflag.ID;
+  if (cpl === 0) mask |= Eflag.IOPL | Eflag.VIF | Eflag.VIP;
+  if (cpl <= ((flags >>> 12) & 3)) mask |= Eflag.IF;
+  if (opSize === 2) mask &= 0xffff;
+  const outFlags = (flags & ~mask & ~Eflag.VM) | (newFlags & mask);
+  const from64 = (s.hflags & HFlag.CS64) !== 0;
+  if (rpl === cpl && !from64) {
+    commitSp(cpu, st);
+    setCs(cpu, cs, cpl, eip);
+    s.setEflags(outFlags);
+    return;
+  }
+  const newSp = popS(cpu, st, opSize);
+  const ssSel = popS(cpu, st, opSize) & 0xffff;
+  const to64 = isLongMode(s) && (cs.attr & SegAttr.L) !== 0;
+  const ss = returnSs(cpu, ssSel, rpl, to64);
+  setCs(cpu, cs, rpl, eip);
+  s.setSeg(SegIndex.SS, ss);
+  s.setReg(4, opSize === 2 ? newSp & 0xffff : opSize === 4 ? newSp >>> 0 : newSp);
+  s.setEflags(outFlags);
+  if (rpl > cpl) nullifyDataSegs(cpu, rpl);
+}
+
+const toOff = (lo: number, hi: number): number => (hi | 0) * TWO32 + (lo >>> 0);
+
+const farJmpHelper = cpuHelper("far_jmp", [IrType.I32, IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, sel, lo, hi, opSize) => { farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, null); cpu.modeChanged(); }));
+const farCallHelper = cpuHelper("far_call", [IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, sel, lo, hi, opSize, rlo, rhi) => { farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, toOff(rlo, rhi)); cpu.modeChanged(); }));
+const farRetHelper = cpuHelper("far_ret", [IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, opSize, imm) => { farReturn(cpu, opSize as 2 | 4 | 8, imm); cpu.modeChanged(); }));
+const iretHelper = cpuHelper("iret", [IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, opSize) => { interruptReturn(cpu, opSize as 2 | 4 | 8); cpu.modeChanged(); }));
+
+/** Selector and offset of a JMPF/CALLF operand (ptr16:16/32 immediate, or m16:16/32/64). */
+function farOperand(ctx: X86Ctx): { sel: Temp; lo: Temp; hi: Temp } {
+  const b = ctx.b;
+  const op = ctx.insn.operands[0];
+  if (op?.kind === "far") return { sel: b.i32(op.selector), lo: b.i32(op.offset), hi: b.i32(0) };
+  const m = operand(ctx, 0);
+  const offSize = ctx.insn.opSize === 8 ? 8 : ctx.insn.opSize === 2 ? 2 : 4;
+  const off = loadMem(ctx, m.addr!, offSize);
+  const sel = loadMem(ctx, b.add(m.addr!, b.i64(offSize)), 2);
+  return { sel: b.trunc(sel), lo: b.trunc(off), hi: b.trunc(b.shrUi(off, 32)) };
+}
+
+const farOpSize = (ctx: X86Ctx): 2 | 4 | 8 => (ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
+
+function JMPF(ctx: X86Ctx): void {
+  const { sel, lo, hi } = farOperand(ctx);
+  ctx.b.call(farJmpHelper, [sel, lo, hi, ctx.b.i32(farOpSize(ctx))]);
+  endBlock(ctx);
+}
+
+function CALLF(ctx: X86Ctx): void {
+  const b = ctx.b;
+  const { sel, lo, hi } = farOperand(ctx);
+  const ret = b.i64(nextPc(ctx));
+  b.call(farCallHelper, [sel, lo, hi, b.i32(farOpSize(ctx)), b.trunc(ret), b.trunc(b.shrUi(ret, 32))]);
+  endBlock(ctx);
+}
+
+function RETF(ctx: X86Ctx): void {
+  const op = ctx.insn.operands[0];
+  ctx.b.call(farRetHelper, [ctx.b.i32(farOpSize(ctx)), ctx.b.i32(op?.kind === "imm" ? op.lo & 0xffff : 0)]);
+  endBlock(ctx);
+}
+
+/** IRET: IF may have been set, so the run loop looks at pending interrupts (TbExit.REQUEST). */
+function IRET(ctx: X86Ctx): void {
+  ctx.b.call(iretHelper, [ctx.b.i32(farOpSize(ctx))]);
+  endBlock(ctx, undefined, TbExit.REQUEST);
+}
+
+export const farSemantics: SemanticsTable = { JMPF, CALLF, RETF, IRET };
