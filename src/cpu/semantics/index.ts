@@ -18,6 +18,7 @@ import { segmentSemantics } from "./segments.js";
 import { syscallSemantics } from "./syscall.js";
 import { systemSemantics } from "./system.js";
 import { stringSemantics } from "./string.js";
+import { simdSemantics } from "./sse.js";
 
 export const semantics: SemanticsTable = {
   ...aluSemantics,
@@ -35,4 +36,6 @@ export const semantics: SemanticsTable = {
   ...syscallSemantics,
   ...farSemantics,
   ...segmentSemantics,
+  // MMX, SSE..SSE4.2, x87, FXSAVE/XSAVE (issue #3)
+  ...simdSemantics,
 };
