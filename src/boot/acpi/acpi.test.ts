@@ -8,6 +8,7 @@ import { buildAcpiTables, writeAcpiTables } from "./build.js";
 import { defaultPlatformTables, IntiFlags } from "./config.js";
 import { ArrayGuestMemory } from "../guest-memory.js";
 import { buildMpTable } from "../mptable.js";
+import { writeFirmwareTables } from "../firmware-tables.js";
 import { ACPI_RSDP_GPA } from "../layout.js";
 
 const sum = (b: Uint8Array): number => b.reduce((s, x) => (s + x) & 0xff, 0);
@@ -105,6 +106,14 @@ describe("ACPI tables", () => {
     const d = buildAcpiTables({ ...cfg, pm: { ...cfg.pm, s5SlpTyp: 5 } }).blobs.find((b) => b.signature === "DSDT")!.bytes;
     expect(hex(d)).toContain("085c5f53355f1208040a050a050000");
     expect(hex(d)).toContain(hex(Uint8Array.from("PCI0", (c) => c.charCodeAt(0))));
+  });
+  test("writeFirmwareTables writes ACPI and MP tables without overlap", () => {
+    const mem = new ArrayGuestMemory(2 << 20);
+    const t = writeFirmwareTables(mem, cfg);
+    expect(sig(mem.bytes, t.mpTableGpa)).toBe("_MP_");
+    expect(String.fromCharCode(...mem.bytes.subarray(t.acpiRsdpGpa, t.acpiRsdpGpa + 8))).toBe("RSD PTR ");
+    const last = buildAcpiTables(cfg).blobs.filter((b) => b.signature !== "RSD PTR ").reduce((m, b) => Math.max(m, b.gpa + b.bytes.length), 0);
+    expect(last).toBeLessThanOrEqual(t.mpTableGpa);
   });
   test("written into guest memory at the RSDP address", () => {
     const mem = new ArrayGuestMemory(2 << 20);
