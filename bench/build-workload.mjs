@@ -5,7 +5,7 @@
 // Rebuilds only when a source or flag changed. Exports build() for run.mjs.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,7 +20,7 @@ export const NATIVE_CFLAGS = ["-O2", "-Wall", "-Wextra"];
 export const GUEST_CFLAGS = ["-O2", "-static", "-Wall", "-Wextra"];
 
 function cc(args) {
-  execFileSync(CC, args, { stdio: ["ignore", "inherit", "inherit"] });
+  execFileSync(CC, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 }
 
 function hashInputs() {
@@ -30,7 +30,16 @@ function hashInputs() {
   return h.digest("hex");
 }
 
-/** Returns the paths of the three builds; throws with the compiler's message on failure. */
+const HINTS = {
+  kernel: "the 32-bit kernel needs gcc-multilib (apt-get install -y gcc-multilib)",
+  guest: "the static program needs glibc's static libc (apt-get install -y libc6-dev)",
+  native: "install gcc",
+};
+
+/**
+ * Builds what it can. Returns { kernel, native, guest } (paths) and errors: { kernel?, native?,
+ * guest? } (one line each, with the package to install) for the builds that failed.
+ */
 export function build({ quiet = false } = {}) {
   mkdirSync(BUILD_DIR, { recursive: true });
   const out = {
@@ -40,15 +49,26 @@ export function build({ quiet = false } = {}) {
   };
   const stamp = join(BUILD_DIR, "workload.stamp");
   const hash = hashInputs();
-  if (Object.values(out).every(existsSync) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return out;
+  const errors = {};
+  if (Object.values(out).every(existsSync) && existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return { ...out, errors };
+  rmSync(stamp, { force: true });
   const w = join(src, "workload.c");
-  cc([...KERNEL_CFLAGS, "-T", join(src, "link.ld"), "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments", "-o", out.kernel,
-    join(src, "start.S"), join(src, "baremetal.c"), w]);
-  cc([...NATIVE_CFLAGS, "-o", out.native, join(src, "native.c"), w]);
-  cc([...GUEST_CFLAGS, "-o", out.guest, join(src, "native.c"), w]);
-  writeFileSync(stamp, hash);
-  if (!quiet) console.log(`bench: built ${Object.values(out).join(", ")}`);
-  return out;
+  const steps = {
+    kernel: [...KERNEL_CFLAGS, "-T", join(src, "link.ld"), "-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments", "-o", out.kernel,
+      join(src, "start.S"), join(src, "baremetal.c"), w],
+    native: [...NATIVE_CFLAGS, "-o", out.native, join(src, "native.c"), w],
+    guest: [...GUEST_CFLAGS, "-o", out.guest, join(src, "native.c"), w],
+  };
+  for (const [name, args] of Object.entries(steps)) {
+    rmSync(out[name], { force: true });
+    try { cc(args); } catch (e) {
+      const msg = String(e.stderr ?? e.message).trim().split("\n").slice(-2).join(" ");
+      errors[name] = `${CC} failed building ${name} (${HINTS[name]}): ${msg}`;
+    }
+  }
+  if (!Object.keys(errors).length) writeFileSync(stamp, hash);
+  if (!quiet) console.log(`bench: built ${Object.keys(steps).filter((n) => !errors[n]).join(", ")}${Object.keys(errors).length ? `; failed: ${Object.values(errors).join("; ")}` : ""}`);
+  return { ...out, errors };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) build();

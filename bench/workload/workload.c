@@ -177,13 +177,13 @@ uint32_t bench_run(uint32_t scale) {
   uint32_t sum = 0, v;
   line_hex("@start", " scale", scale);
   line2("@phase ", "sha256");
-  v = phase_sha(4 * scale);
+  v = phase_sha(8 * scale);
   line_hex("@done ", "sha256", v); sum ^= v;
   line2("@phase ", "sort");
-  v = phase_sort(2 * scale);
+  v = phase_sort(6 * scale);
   line_hex("@done ", "sort", v); sum = ROR(sum, 11) ^ v;
   line2("@phase ", "interp");
-  v = phase_interp(4 * scale);
+  v = phase_interp(2 * scale);
   line_hex("@done ", "interp", v); sum = ROR(sum, 11) ^ v;
   line_hex("@end", " checksum", sum);
   return sum;
