@@ -12,7 +12,7 @@
  *            spaces sit under RAM and the ISA ports (lower priority)
  */
 
-import { writeAcpiTables } from "../boot/acpi/build.js";
+import { writeFirmwareTables } from "../boot/firmware-tables.js";
 import { defaultPlatformTables } from "../boot/acpi/config.js";
 import { pcMemoryMap } from "../boot/e820.js";
 import type { GuestMemory } from "../boot/guest-memory.js";
@@ -135,9 +135,12 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
     read: (gpa, len) => { checkRange(ramBytes, gpa, len); return ram.slice(gpa, gpa + len); },
   };
   const memoryMap = pcMemoryMap(ramBytes);
+  // Describe only what the board has: no HPET or ECAM yet (the IOAPIC cannot be left out of
+  // the tables; until it is on the board Linux sees it but gets no interrupts through it).
+  const platformTables = { ...defaultPlatformTables(1), hpet: null, ecam: null };
   const boot = (): void => {
     ram.fill(0);
-    const rsdp = writeAcpiTables(guest, defaultPlatformTables(1));
+    const rsdp = writeFirmwareTables(guest, platformTables).acpiRsdpGpa;
     const k = loadKernel(guest, opts.kernel, { memoryMap, cmdline: opts.cmdline ?? "", initrd: opts.initrd, acpiRsdpGpa: rsdp });
     m.kernelFormat = k.format;
     m.cpu.reset();
