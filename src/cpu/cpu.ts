@@ -222,7 +222,11 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       }
       this.stats.dispatches++;
       const r = this.backend.dispatch();
-      if (inhibitSaved >= 0) s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
+      if (inhibitSaved >= 0) {
+        s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
+        // No block ran (it must be translated first): the shadow still covers the next instruction.
+        if (r === TbExit.MISS) s.setRun(RunWord.INHIBIT_IRQ, 1);
+      }
       switch (r) {
         case TbExit.MISS: this._translateAtRip(); break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;

@@ -1,0 +1,196 @@
+/**
+ * System ISA, exceptions and interrupts in long mode (SDM vol 3 ch. 6): a guest IDT with
+ * 64-bit interrupt gates; #DE, #UD, #GP(0) and #PF handlers that check the vector's error code
+ * (and CR2) and return with IRETQ, an external interrupt from a fake InterruptSource, and IF
+ * handling through the gate type.
+ */
+import { describe, expect, it } from "vitest";
+import type { InterruptSource } from "../../src/devices/cpu-interrupts.js";
+import { createTestCpu, type TestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { nasm } from "../helpers/nasm.js";
+
+/** Common 64-bit prologue: IDT at `idt` (256 gates), `set_gate` (rdi = vector, rsi = handler). */
+const IDT_LIB = `
+set_gate:                 ; rdi = vector, rsi = handler address
+  push rax
+  push rdi
+  shl rdi, 4
+  lea rdi, [rel idt + rdi]
+  mov rax, rsi
+  mov [rdi], ax
+  mov word [rdi + 2], 0x08
+  mov word [rdi + 4], 0x8e00   ; present, DPL 0, 64-bit interrupt gate
+  shr rax, 16
+  mov [rdi + 6], ax
+  shr rax, 16
+  mov [rdi + 8], eax
+  mov dword [rdi + 12], 0
+  pop rdi
+  pop rax
+  ret
+print_hex4:               ; al low nibble as a hex digit on port 0xE9
+  and al, 0xf
+  add al, '0'
+  cmp al, '9'
+  jbe .d
+  add al, 7
+.d:
+  out 0xe9, al
+  ret
+load_idt:
+  lea rax, [rel idt]
+  mov [rel idt_desc + 2], rax
+  lidt [rel idt_desc]
+  ret
+align 8
+idt_desc: dw 256 * 16 - 1
+  dq 0
+align 16
+idt: times 256 * 16 db 0
+`;
+
+function run64(src: string, setup?: (t: TestCpu) => void, budget = 500_000) {
+  const t = createTestCpu();
+  t.load(0x100000, nasm(src + IDT_LIB));
+  t.enterLongMode();
+  setup?.(t);
+  const stop = t.run(budget);
+  return { t, stop, out: String.fromCharCode(...t.console) };
+}
+
+describe("exceptions through a 64-bit IDT", () => {
+  it("delivers #DE, #UD, #GP(0) and #PF (with CR2 and error code) and returns with IRETQ", () => {
+    const { t, out } = run64(`
+      call load_idt
+      mov rdi, 0
+      lea rsi, [rel de_handler]
+      call set_gate
+      mov rdi, 6
+      lea rsi, [rel ud_handler]
+      call set_gate
+      mov rdi, 13
+      lea rsi, [rel gp_handler]
+      call set_gate
+      mov rdi, 14
+      lea rsi, [rel pf_handler]
+      call set_gate
+      ; #DE: div by zero, the handler skips the 2-byte DIV
+      xor ecx, ecx
+      mov eax, 1
+      div ecx
+      ; #UD: UD2, skipped by the handler
+      ud2
+      ; #GP(0): non-canonical address (8-byte MOV, 4 bytes: 48 8B 03 + ... -> we use a fixed length form)
+      mov rbx, 0x0000800000000000
+      mov rax, [rbx]            ; 3 bytes: 48 8b 03
+      ; #PF: write to 1 GiB (not mapped); the handler maps it and IRETQ retries the store
+      mov rbx, 0x40000000
+      mov dword [rbx], 0x5a5a1234
+      ; the store landed in physical 0x200000 (mapped by the handler)
+      cmp dword [0x200000], 0x5a5a1234
+      jne bad
+      mov al, '.'
+      out 0xe9, al
+      mov al, 1
+      out 0xf4, al
+    bad:
+      mov al, 2
+      out 0xf4, al
+
+    de_handler:
+      mov al, 'D'
+      out 0xe9, al
+      add qword [rsp], 2
+      iretq
+    ud_handler:
+      mov al, 'U'
+      out 0xe9, al
+      add qword [rsp], 2
+      iretq
+    gp_handler:
+      mov al, 'G'
+      out 0xe9, al
+      mov rax, [rsp]           ; error code
+      call print_hex4
+      add rsp, 8
+      add qword [rsp], 3
+      iretq
+    pf_handler:
+      mov al, 'P'
+      out 0xe9, al
+      mov rax, [rsp]           ; error code: 2 = write, not present, supervisor
+      call print_hex4
+      mov rax, cr2
+      cmp rax, 0x40000000
+      jne .badcr2
+      ; map 1 GiB..+2 MiB to physical 0x200000 through PDPT[1] -> PD at 0x13000
+      mov qword [0x13000], 0x200083
+      mov qword [0x11008], 0x13003
+      add rsp, 8
+      iretq
+    .badcr2:
+      mov al, 3
+      out 0xf4, al
+    `);
+    expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
+    expect(out).toBe("DUG0P2.");
+    expect(t.exitCode).toBe(1);
+    expect(t.cpu.state.getNum(0x198 /* CR2 */)).toBe(0x40000000);
+  });
+
+  it("delivers an external interrupt after STI's shadow, with IF cleared by the interrupt gate", () => {
+    let pending = 1;
+    const acks: number[] = [];
+    const src: InterruptSource = {
+      hasInterrupt: () => pending > 0,
+      ackInterrupt: () => { pending--; acks.push(0x20); return 0x20; },
+    };
+    const { t, out } = run64(`
+      call load_idt
+      mov rdi, 0x20
+      lea rsi, [rel irq_handler]
+      call set_gate
+      mov al, 'a'
+      out 0xe9, al
+      sti
+      mov al, 'b'            ; runs in the STI shadow, before the interrupt
+      out 0xe9, al
+    idle:
+      cmp byte [rel seen], 1
+      je done
+      hlt
+      jmp idle
+    done:
+      pushfq
+      pop rax
+      test eax, 0x200        ; IF restored by IRETQ
+      jz bad
+      mov al, 1
+      out 0xf4, al
+    bad:
+      mov al, 2
+      out 0xf4, al
+    irq_handler:
+      push rax
+      pushfq
+      pop rax
+      test eax, 0x200        ; IF must be clear inside an interrupt gate
+      jnz .bad
+      mov al, 'I'
+      out 0xe9, al
+      mov byte [rel seen], 1
+      pop rax
+      iretq
+    .bad:
+      mov al, 3
+      out 0xf4, al
+    seen: db 0
+    `, (t) => {
+      (t.cpu.bus as { irq: InterruptSource | null }).irq = src;
+      t.cpu.setInterruptPending(true);
+    });
+    expect(out).toBe("abI");
+    expect(acks).toEqual([0x20]);
+    expect(t.exitCode).toBe(1);
+  });
+});
