@@ -16,9 +16,9 @@ import { loadMem, operand, read, readGpr, setCc, storeMem, write, writeGpr, type
 
 /**
  * CMPXCHG r/m, r: compare the accumulator with the destination (flags as CMP). Equal: the
- * destination gets the source. Not equal: the accumulator gets the destination, and the
- * destination is written back with its own value (a 32-bit register destination is thereby
- * zero-extended). An unwritten 32-bit accumulator keeps its upper half.
+ * destination gets the source. Not equal: the accumulator gets the destination; a memory
+ * destination is written back with its own value, a register one is left alone (its upper
+ * half survives, as observed on Intel). An unwritten 32-bit accumulator keeps its upper half.
  */
 function CMPXCHG(ctx: X86Ctx): void {
   const b = ctx.b;
@@ -29,7 +29,10 @@ function CMPXCHG(ctx: X86Ctx): void {
   const acc = readGpr(ctx, 0, size);
   const eq = b.setcond("eq", acc, dst);
   const accFull = readGpr(ctx, 0, 8);
-  write(ctx, d, b.select(eq, src, dst));
+  if (d.op.kind === "reg" && size === 4) {
+    // A register destination is not written on failure: its upper half survives.
+    b.stEnv(b.select(eq, src, readGpr(ctx, d.op.reg, 8)), gprOff(d.op.reg));
+  } else write(ctx, d, b.select(eq, src, dst));
   // CMPXCHG rAX, r: always equal, and the destination write is the result.
   if (d.op.kind === "reg" && d.op.reg === 0 && !d.op.high8) { /* accumulator already written */ }
   else if (size === 4) b.stEnv(b.select(eq, accFull, dst), gprOff(0));

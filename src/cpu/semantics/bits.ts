@@ -8,10 +8,11 @@
 import { HelperFlag, IrType, type Temp } from "../../jit/ir/types.js";
 import { CcKind, ccOp, Eflag, sext, storeEflagsCc, zext } from "../flags.js";
 import { cpuHelper } from "../helper.js";
+import { gprOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
 import {
-  effectiveOffset, operand, read, segAddress, setCc, write, writeGpr, type OperandRef, type X86Ctx,
+  effectiveOffset, operand, read, readGpr, segAddress, setCc, write, writeGpr, type OperandRef, type X86Ctx,
 } from "./context.js";
 import { byteSwap } from "./move.js";
 import { zeroExtendIfCount0 } from "./alu.js";
@@ -52,9 +53,9 @@ function bt(kind: BtKind) {
 }
 
 /**
- * BSF/BSR: ZF = (source == 0); on a zero source the destination keeps its value, but a 32-bit
- * destination is still written, so its upper half is cleared (Intel). CF OF SF AF PF are
- * undefined: cleared, PF from the result, as the differential tests observe.
+ * BSF/BSR: ZF = (source == 0); on a zero source the destination keeps its whole value (even
+ * the upper half of a 64-bit register under a 32-bit operand, as the host shows). CF OF SF AF PF are
+ * undefined: what Intel hardware gives is reproduced (see below).
  */
 function bitScan(reverse: boolean) {
   return (ctx: X86Ctx): void => {
@@ -64,9 +65,11 @@ function bitScan(reverse: boolean) {
     const old = read(ctx, d);
     const zero = b.setcond("eq", v, b.i64(0));
     const idx = reverse ? b.sub(b.i64(63), b.un("clz", v)) : b.un("ctz", v);
-    const r = b.select(zero, old, idx);
-    write(ctx, d, r);
-    storeEflagsCc(b, b.shli(zero, 6));
+    if (d.op.kind === "reg" && d.size === 4) b.stEnv(b.select(zero, readGpr(ctx, d.op.reg, 8), idx), gprOff(d.op.reg));
+    else write(ctx, d, b.select(zero, old, idx));
+    // Intel: PF from the index (from 0 for a zero source), CF OF SF AF clear.
+    const pf = b.shli(b.xor(b.and(b.un("popcnt", b.and(b.trunc(b.select(zero, b.i64(0), idx)), b.i32(0xff))), b.i32(1)), b.i32(1)), 2);
+    storeEflagsCc(b, b.or(b.shli(zero, 6), pf));
     ctx.ccOp = 0;
   };
 }
