@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { randomCases, rowCases, runDiff, runStream, slotCases } from "./objdump-harness.js";
+import { formatDiff, randomCases, rowCases, runDiff, runStream, slotCases } from "./objdump-harness.js";
 
 /** The .text of the first ELF found (the guest's busybox when fixtures are fetched), capped. */
 function realText(maxBytes: number): Uint8Array | null {
@@ -38,8 +38,8 @@ function haveObjdump(): boolean {
 }
 
 describe.skipIf(!haveObjdump())("decoder vs objdump", () => {
-  it("agrees on every table row (8 random encodings each)", () => {
-    const stats = runDiff(rowCases(8, 0x5eed));
+  it("agrees on every table row (5 random encodings each)", () => {
+    const stats = runDiff(rowCases(5, 0x5eed));
     expect(stats.mismatches.slice(0, 20)).toEqual([]);
     expect(stats.compared).toBeGreaterThan(0.95 * (stats.compared + stats.skipped));
   });
@@ -50,18 +50,22 @@ describe.skipIf(!haveObjdump())("decoder vs objdump", () => {
   });
 
   it("agrees on random byte strings", () => {
-    const stats = runDiff(randomCases(20000, 0xdec0de));
+    const stats = runDiff(randomCases(12000, 0xdec0de));
     expect(stats.mismatches.slice(0, 20)).toEqual([]);
     expect(stats.compared).toBeGreaterThan(0.9 * (stats.compared + stats.skipped));
   });
 
   it("agrees on every instruction of real compiled code (busybox or /bin/sh .text)", () => {
-    const code = realText(384 << 10);
+    const code = realText(192 << 10);
     if (!code) return;
     const stats = runStream(code, 64);
     expect(stats.mismatches.slice(0, 20)).toEqual([]);
     // Skipped: mostly glibc's AVX string functions (VEX: #UD here, never compared).
     expect(stats.compared).toBeGreaterThan(0.85 * (stats.compared + stats.skipped));
+    // Operands too (registers, sizes, displacements, immediates, targets): the full Intel
+    // text must match objdump's, modulo the spellings normalised in objdump-harness.ts.
+    const f = formatDiff(code, 64);
+    expect(f.differ.length, f.differ.slice(0, 10).join("\n")).toBeLessThan(0.005 * f.total);
   });
 
   it("agrees on the Debian kernel's 16-bit setup code and its 32/64-bit decompressor head", () => {
@@ -75,6 +79,10 @@ describe.skipIf(!haveObjdump())("decoder vs objdump", () => {
       const stats = runStream(code, mode);
       expect(stats.mismatches.slice(0, 20)).toEqual([]);
       expect(stats.compared).toBeGreaterThan(1000);
+      if (mode === 64) continue; // 32-bit code read as 64-bit: junk moffs are not canonical addresses
+      // Operands too: the printed text matches objdump's except for rare spelling choices.
+      const f = formatDiff(code, mode);
+      expect(f.differ.length, f.differ.slice(0, 10).join("\n")).toBeLessThan(0.02 * f.total);
     }
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseRow, EF } from "../../src/cpu/decode/compile.js";
 import { decode } from "../../src/cpu/decode/decoder.js";
-import { displayMnemonic } from "../../src/cpu/decode/format.js";
+import { displayMnemonic, formatInsn } from "../../src/cpu/decode/format.js";
 import type { CodeMode } from "../../src/cpu/decode/insn.js";
 import { TABLE } from "../../src/cpu/decode/table.js";
 
@@ -137,14 +137,14 @@ const isPrefixWord = (w: string): boolean => PREFIX_WORDS.has(w) || /^rex(\.[WRX
 /** objdump mnemonics that name the same semantic as ours under another spelling. */
 const ALIASES: Record<string, string> = {
   sal: "shl", int1: "int1", icebp: "int1", fwait: "fwait", wait: "fwait", xlatb: "xlat",
-  iret: "iretd", iretw: "iretd", retf: "retf", lret: "retf", pushfq: "pushf", pushfd: "pushf", pushfw: "pushf",
+  iretd: "iret", iretw: "iret", retf: "retf", lret: "retf", pushfq: "pushf", pushfd: "pushf", pushfw: "pushf",
   popfq: "popf", popfd: "popf", popfw: "popf", pushad: "pusha", pushaw: "pusha", popad: "popa", popaw: "popa",
   fneni: "fnop", fndisi: "fnop", fnsetpm: "fnop", fnop: "fnop", cldemote: "nop", prefetchit0: "nop", prefetchit1: "nop", wbnoinvd: "wbinvd", rdsspd: "nop", rdsspq: "nop",
   prefetchnta: "prefetch", prefetcht0: "prefetch", prefetcht1: "prefetch", prefetcht2: "prefetch", prefetchw: "prefetch",
   prefetchwt1: "prefetch", endbr64: "nop", endbr32: "nop", clflushopt: "clflush", jmpe: "jmpe",
   xchg: "xchg", nop: "nop", movsxd: "movsxd", movabs: "mov", sysretd: "sysret", sysretq: "sysret", sysexitd: "sysexit", sysexitq: "sysexit",
   fstp1: "fstp", fstp8: "fstp", fstp9: "fstp", fxch4: "fxch", fxch7: "fxch", fcom2: "fcom", fcomp3: "fcomp", fcomp5: "fcomp",
-  iretq: "iretq", iretd: "iretd", cmpxchg16b: "cmpxchg16b",
+  iretq: "iretq", cmpxchg16b: "cmpxchg16b",
 };
 
 function norm(m: string): string {
@@ -264,4 +264,46 @@ function compareOne(c: Case, base: number, image: Uint8Array, lines: Map<number,
   stats.compared++;
   if (bad) { rec(`${r.len}: ${ours}`); return; }
   if (r.len !== objLen || !(objMn === ours || objMn.startsWith(ours))) rec(`${r.len}: ${ours}`);
+}
+
+const STRING_MN = /^(movs|cmps|stos|lods|scas|ins|outs)/;
+
+/**
+ * objdump text with the spelling differences we accept: prefixes that do not apply, rip+2^64-x,
+ * "# target" comments, eiz (a null SIB index), 16-bit-mode size suffixes (calld, pushfd...),
+ * "xchg ax,ax" for a 66-prefixed NOP.
+ */
+function normFormat(t: string): string {
+  const words = t.replace(/\s+#.*$/, "").trim().split(/\s+/);
+  const i = words.findIndex((w) => !isPrefixWord(w));
+  const mn = words[i] ?? "";
+  const kept = words.slice(0, Math.max(i, 0)).filter((w) => w === "lock" || (/^rep/.test(w) && STRING_MN.test(mn)));
+  let x = [...kept, ...words.slice(i)].join(" ");
+  x = x.replace(/\+eiz\*\d/, "").replace(/^(call|ret|push|pushf|popf|pusha|popa|lidt|lgdt|sidt|sgdt)[dw]\b/, "$1");
+  if (/^xchg e?ax,e?ax$/.test(x)) x = "nop";
+  return x.replace(/rip\+0x(f{8}[0-9a-f]{8})/, (_m, h: string) => `rip-0x${(2n ** 64n - BigInt(`0x${h}`)).toString(16)}`);
+}
+
+/**
+ * Compare our full Intel-syntax text (format.ts) with objdump's on a code stream: checks
+ * operand decoding (registers, sizes, displacements, immediates, targets), not just lengths.
+ */
+export function formatDiff(code: Uint8Array, mode: CodeMode): { total: number; differ: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "tsemu-decode-"));
+  const differ: string[] = [];
+  let total = 0;
+  try {
+    const lines = objdump(mode, code, dir);
+    const reader = { readByte: (a: number): number => (a < code.length ? (code[a] ?? -1) : -1) };
+    for (const [addr, l] of lines) {
+      const r = decode(reader, addr, mode);
+      if ("fault" in r || r.len !== l.len) continue;
+      total++;
+      const ours = formatInsn(r).replace(/\s+/g, " ").trim(), theirs = normFormat(l.text);
+      if (ours !== theirs) differ.push(`ours: ${ours} | objdump: ${theirs}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { total, differ };
 }

@@ -56,7 +56,9 @@ export function displayMnemonic(insn: DecodedInsn): string {
     case "MOVD": return w ? "movq" : "movd";
     case "PEXTRD": return w ? "pextrq" : "pextrd";
     case "PINSRD": return w ? "pinsrq" : "pinsrd";
-    case "IRET": return sz === 8 ? "iretq" : sz === 2 ? "iretw" : "iretd";
+    case "MOV": return insn.map === 0 && ((insn.opcode >= 0xb8 && insn.opcode <= 0xbf && sz === 8) || (insn.opcode >= 0xa0 && insn.opcode <= 0xa3 && insn.addrSize === 8)) ? "movabs" : "mov";
+    case "PREFETCH": return insn.opcode === 0x0d ? (["prefetch", "prefetchw", "prefetchwt1"][(insn.modrm >> 3) & 7] ?? "prefetch") : (["prefetchnta", "prefetcht0", "prefetcht1", "prefetcht2"][(insn.modrm >> 3) & 7] ?? "prefetch");
+    case "IRET": return sz === 8 ? "iretq" : "iret";
     default: return m.toLowerCase();
   }
 }
@@ -72,14 +74,17 @@ function memText(insn: DecodedInsn, op: Extract<Operand, { kind: "mem" }>, withS
   } else if (op.base >= 0) {
     parts.push(regName(op.base, as));
   }
-  if (op.index >= 0) parts.push(`${regName(op.index, as)}*${op.scale}`);
+  if (op.index >= 0) parts.push(as === 2 ? regName(op.index, 2) : `${regName(op.index, as)}*${op.scale}`);
+  const moffs = insn.modrm < 0 && op.base < 0;
+  const size = withSize && PTR[op.size] && !moffs ? `${PTR[op.size]} PTR ` : ""; // moffs: no size, as objdump
+  // Absolute addresses (moffs, disp32 without base/index) print as seg:addr, like objdump.
+  if (parts.length === 0) return `${size}${SEGS[op.seg]}:${hex64(as === 8 ? disp : as === 4 ? disp >>> 0 : disp & 0xffff)}`;
   let inner = parts.join("+");
-  if (disp !== 0 || parts.length === 0) {
-    if (parts.length === 0) inner = hex64(disp);
-    else inner += disp < 0 ? `-0x${(-disp).toString(16)}` : `+0x${disp.toString(16)}`;
-  }
-  const segText = insn.prefixes & Prefix.SEG_OVERRIDE || STRING_OPS.has(insn.mnemonic) || op.base < 0 ? `${SEGS[op.seg]}:` : "";
-  const size = withSize && PTR[op.size] ? `${PTR[op.size]} PTR ` : "";
+  // objdump shows an encoded zero displacement (mod 01/10, or SIB without base) as +0x0.
+  const mod = insn.modrm >> 6;
+  const explicit = op.base !== RIP_BASE && !STRING_OPS.has(insn.mnemonic) && (mod === 1 || mod === 2 || op.base < 0);
+  if (disp !== 0 || explicit) inner += disp < 0 ? `-0x${(-disp).toString(16)}` : `+0x${disp.toString(16)}`;
+  const segText = insn.prefixes & Prefix.SEG_OVERRIDE || STRING_OPS.has(insn.mnemonic) ? `${SEGS[op.seg]}:` : "";
   return `${size}${segText}[${inner}]`;
 }
 
@@ -87,7 +92,7 @@ export function formatOperand(insn: DecodedInsn, op: Operand): string {
   switch (op.kind) {
     case "reg": return regName(op.reg, op.size, op.high8);
     case "mem": return memText(insn, op, insn.mnemonic !== "LEA");
-    case "imm": return immText(op.lo, op.hi);
+    case "imm": return insn.opcode >= 0xd0 && insn.opcode <= 0xd1 && insn.map === 0 ? "1" : immText(op.lo, op.hi);
     case "rel": return hex64(op.target);
     case "far": return `0x${op.selector.toString(16)}:0x${op.offset.toString(16)}`;
     case "sreg": return SEGS[op.reg] ?? "?";
@@ -106,7 +111,7 @@ export function formatInsn(insn: DecodedInsn): string {
   if (STRING_OPS.has(insn.mnemonic)) {
     const cmp = insn.mnemonic === "CMPS" || insn.mnemonic === "SCAS";
     if (insn.prefixes & Prefix.REP) pre.push(cmp ? "repz" : "rep");
-    else if (insn.prefixes & Prefix.REPNE) pre.push(cmp ? "repnz" : "repne");
+    else if (insn.prefixes & Prefix.REPNE) pre.push("repnz");
   }
   const m = [...pre, displayMnemonic(insn)].join(" ");
   const ops = insn.operands.map((o) => formatOperand(insn, o)).join(",");

@@ -148,7 +148,7 @@ export const TABLE = [
   ["8B", "MOV", "Gv,Ev"],
   ["8C", "MOV_SREG", "Rv/Mw,Sw"],
   ["8D", "LEA", "Gv,M"],
-  ["8E", "MOV_SREG", "Sw,Ew", "end"], // loads change the mode/segment state
+  ["8E", "MOV_SREG", "Sw,Rv/Mw", "end"], // loads change the mode/segment state
   ["8F /0", "POP", "Ev", "d64"], // 8F /1-7: XOP on AMD, reserved on Intel
   ["90", "NOP", ""], // with REX.B: XCHG r8,rAX; with F3: PAUSE (decoder.ts)
   ["91..97", "XCHG", "Zv,rAX"],
