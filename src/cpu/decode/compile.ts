@@ -24,7 +24,7 @@ export const enum OT {
 export const enum SZ { NONE, B, W, D, Q, V, Z, Y, X, T, P, A, QDQ, BS, SS, SD, PI }
 
 /** Entry flag bits. */
-export const enum EF { LOCK = 1, I64 = 2, O64 = 4, D64 = 8, F64 = 16, END = 32 }
+export const enum EF { LOCK = 1, I64 = 2, O64 = 4, D64 = 8, F64 = 16, END = 32, PRIV = 64 }
 
 /** One operand of an entry: register-form type/size, and memory-form type/size for ModRM operands. */
 export interface OpSpec {
@@ -121,7 +121,7 @@ export function parseOperand(code: string, row: string): OpSpec {
   return { t, s, ms, fixed };
 }
 
-const FLAG_BITS: Record<string, EF> = { lock: EF.LOCK, i64: EF.I64, o64: EF.O64, d64: EF.D64, f64: EF.F64, end: EF.END };
+const FLAG_BITS: Record<string, EF> = { lock: EF.LOCK, i64: EF.I64, o64: EF.O64, d64: EF.D64, f64: EF.F64, end: EF.END, priv: EF.PRIV };
 
 function hex(s: string, row: string): number {
   if (!/^[0-9A-F]{2}$/.test(s)) throw new Error(`decode table: bad hex "${s}" in ${row}`);

@@ -137,6 +137,8 @@ describe("system and group encodings", () => {
     expect(ok("0f 01 38").mnemonic).toBe("INVLPG");
     expect(ok("0f 01 10").mnemonic).toBe("LGDT");
     expect(ok("0f 01 ca").mnemonic).toBe("CLAC");
+    expect(ok("0f 01 10").privileged).toBe(true);
+    expect(ok("0f 01 d0").privileged).toBe(false);
   });
   it("group 9, group 15, x87", () => {
     expect(op(ok("48 0f c7 0e"), 0)).toMatchObject({ size: 16 });

@@ -212,6 +212,7 @@ export class Decoder implements OperandState {
       seg: this.segOverride >= 0 ? this.segOverride : Seg.DS,
       operands,
       endsBlock: (flags & EF.END) !== 0,
+      privileged: (flags & EF.PRIV) !== 0,
     };
     return insn;
   }

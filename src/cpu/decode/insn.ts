@@ -99,6 +99,8 @@ export interface DecodedInsn {
   operands: Operand[];
   /** The translator should end the block after this instruction (control transfer, or a mode/state change). */
   endsBlock?: boolean;
+  /** CPL 0 only (#GP(0) otherwise): MOV CR/DR, LGDT, HLT, WRMSR, ... (the table's "priv" rows). */
+  privileged?: boolean;
 }
 
 /** Why decoding did not produce an instruction; the CPU turns these into guest exceptions. */
