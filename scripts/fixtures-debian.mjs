@@ -109,7 +109,7 @@ export function fetchFromDebian(cache, { refresh = false } = {}) {
   if (!vmlinuz) throw new FixtureError(`no boot/vmlinuz-* in ${kernelDeb}`);
   copyFileSync(join(boot, vmlinuz), join(cache, "vmlinuz"));
   if (hasCommand("depmod")) sh("depmod", ["-b", kernelTree, version]);
-  else console.log("fixtures: depmod not found (install kmod); module dependencies will come from .modinfo");
+  else console.log("fixtures: depmod not found (package kmod); modules.dep will be made from .modinfo");
   writeFileSync(join(cache, "kernel-version"), `${version}\n`);
   return kernelPkg;
 }

@@ -4,7 +4,7 @@
 // host, because busybox insmod loads plain .ko files only.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, relative } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { FixtureError } from "./fixtures-debian.mjs";
 
@@ -88,6 +88,33 @@ export function resolveModules(modulesDir, wanted) {
   const present = wanted.filter((w) => graph.has(w) || builtin.has(w));
   for (const w of present) visit(w, []);
   return { modules: order, builtin: present.filter((w) => builtin.has(w)), absent: wanted.filter((w) => !present.includes(w)) };
+}
+
+/**
+ * Without depmod: writes modules.dep from the modules' .modinfo, in depmod's format (each
+ * module's transitive dependencies, the one to load first last).
+ */
+export function writeModulesDep(modulesDir) {
+  const graph = readModinfoDeps(modulesDir);
+  const builtin = builtinNames(modulesDir);
+  const lines = [];
+  for (const [name, node] of graph) {
+    const order = [];
+    const seen = new Set([name]);
+    const visit = (n) => {
+      for (const d of graph.get(n)?.deps ?? []) {
+        if (seen.has(d) || builtin.has(d) || !graph.has(d)) continue;
+        seen.add(d);
+        visit(d);
+        order.push(d);
+      }
+    };
+    visit(name);
+    const rel = (n) => relative(modulesDir, graph.get(n).path);
+    lines.push(`${rel(name)}:${order.reverse().map((d) => ` ${rel(d)}`).join("")}`);
+  }
+  writeFileSync(join(modulesDir, "modules.dep"), lines.sort().join("\n") + "\n");
+  return lines.length;
 }
 
 /** Writes each module, decompressed, to `outDir/<name>.ko`; returns the written paths. */

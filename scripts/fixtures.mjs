@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 import { FixtureError, fetchFromDebian, hasCommand, kernelVersionOf } from "./fixtures-debian.mjs";
-import { extractModules, resolveModules } from "./fixtures-modules.mjs";
+import { extractModules, resolveModules, writeModulesDep } from "./fixtures-modules.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cache = join(root, "fixtures/cache");
@@ -100,6 +100,9 @@ function virtioDescription() {
   const version = readFileSync(C("kernel-version"), "utf8").trim();
   const { modulesDir } = kernelVersionOf(C("kernel"));
   if (!modulesDir.endsWith(version)) throw new FixtureError(`kernel-version says ${version} but the tree has ${modulesDir}`);
+  if (!existsSync(join(modulesDir, "modules.dep"))) {
+    console.log(`fixtures: wrote ${rel(join(modulesDir, "modules.dep"))} for ${writeModulesDep(modulesDir)} modules from their .modinfo`);
+  }
   const { modules, builtin, absent } = resolveModules(modulesDir, VIRTIO_MODULES);
   if (builtin.length) console.log(`fixtures: built into the kernel: ${builtin.join(" ")}`);
   if (absent.length) console.log(`fixtures: not in this kernel: ${absent.join(" ")}`);
