@@ -7,7 +7,7 @@
  */
 
 import { beforeAll, describe, it } from "vitest";
-import { F, Rng, type DiffCase } from "./harness.js";
+import { Rng, type DiffCase } from "./harness.js";
 import { DiffSuite, SIZES, SIZE_WORD, bytes, memWith, reg, value } from "./gen.js";
 
 const rng = new Rng(0xb2);

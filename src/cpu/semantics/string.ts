@@ -114,6 +114,12 @@ function stringOp(op: StrOp) {
       return;
     }
     const cond = op === "CMPS" || op === "SCAS" ? (insn.prefixes & Prefix.REPNE ? "REPNE" : "REPE") : null;
+    if (s.as === 4) {
+      // 32-bit addresses in 64-bit code with ECX = 0 (no iteration): Intel still zero-extends
+      // RCX, and for MOVS/STOS (the fast-string microcode) the index registers too.
+      const regs = op === "MOVS" ? [RCX, RSI, RDI] : op === "STOS" ? [RCX, RDI] : [RCX];
+      for (const r of regs) writeGpr(ctx, r, 4, readGpr(ctx, r, 4));
+    }
     const done = b.label();
     b.brcond("eq", readGpr(ctx, RCX, s.as), b.i64(0), done);
     const n = io ? 1 : REP_UNROLL;
