@@ -45,8 +45,12 @@ export interface Entry {
   readonly byteOp: boolean;
   /** ModRM.mod is ignored and rm always names a register (MOV CR/DR, SDM "MOV—Move to/from Control Registers"). */
   readonly regForm: boolean;
-  /** Immediate/offset bytes after ModRM: fixed + z * (2|4) + v * opSize + o * addrSize + a * (4|6). */
-  readonly imm: { readonly fixed: number; readonly z: number; readonly v: number; readonly o: number; readonly a: number };
+  /** Immediate/offset bytes after ModRM: immFixed + immZ * (2|4) + immV * opSize + immO * addrSize + immA * (4|6). */
+  readonly immFixed: number;
+  readonly immZ: number;
+  readonly immV: number;
+  readonly immO: number;
+  readonly immA: number;
 }
 
 /** Split selectors, in tree order (the mandatory prefix last). */
@@ -128,7 +132,7 @@ function hex(s: string, row: string): number {
   return parseInt(s, 16);
 }
 
-export function immLayout(ops: readonly OpSpec[]): Entry["imm"] {
+export function immLayout(ops: readonly OpSpec[]): Pick<Entry, "immFixed" | "immZ" | "immV" | "immO" | "immA"> {
   let fixed = 0, z = 0, v = 0, o = 0, a = 0;
   for (const op of ops) {
     if (op.t === OT.I || op.t === OT.J) {
@@ -139,7 +143,7 @@ export function immLayout(ops: readonly OpSpec[]): Entry["imm"] {
     } else if (op.t === OT.O) o++;
     else if (op.t === OT.A) a++;
   }
-  return { fixed, z, v, o, a };
+  return { immFixed: fixed, immZ: z, immV: v, immO: o, immA: a };
 }
 
 /** Parse one table row into one Row per opcode of its range. */
@@ -156,7 +160,7 @@ export function parseRow(raw: readonly string[]): Row[] {
   const hasV = ops.some((o) => VSIZES.has(o.s));
   const byteOp = !hasV && ops.some((o) => o.s === SZ.B && o.t !== OT.I && o.t !== OT.J && o.t !== OT.ONE);
   const regForm = ops.some((o) => o.t === OT.C || o.t === OT.D);
-  const entry: Entry = { k: 0, mnemonic: mnemonic as Mnemonic, flags, ops, byteOp, regForm, imm: immLayout(ops) };
+  const entry: Entry = { k: 0, mnemonic: mnemonic as Mnemonic, flags, ops, byteOp, regForm, ...immLayout(ops) };
   const sse = ops.some((o) => SSE_TYPES.has(o.t));
 
   const tokens = key.split(" ");

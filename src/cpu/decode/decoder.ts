@@ -28,7 +28,7 @@ function findEntry(map: number, op: number, mnemonic: Mnemonic): Entry {
 /** 90 with REX.B is XCHG r8, rAX (SDM "NOP": "90 is XCHG rAX,rAX only without REX.B"). */
 const XCHG_R8 = findEntry(0, 0x91, "XCHG");
 /** F3 90 (SDM PAUSE). */
-const PAUSE: Entry = { k: 0, mnemonic: "PAUSE", flags: 0, ops: [], byteOp: false, regForm: false, imm: immLayout([]) };
+const PAUSE: Entry = { k: 0, mnemonic: "PAUSE", flags: 0, ops: [], byteOp: false, regForm: false, ...immLayout([]) };
 
 /** Thrown internally when a fetch faults or the 15-byte limit is hit; never escapes decode(). */
 class Stop {

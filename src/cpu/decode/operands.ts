@@ -118,8 +118,7 @@ export function decodeOperands(st: OperandState, e: Entry, csBase: number): Oper
   const { modrm, opSize, addrSize } = st;
   const ops = e.ops;
   const addr = modrm >= 0 && modrm < 0xc0 && !e.regForm ? decodeAddr(st) : null;
-  const im = e.imm;
-  const end = st.len + im.fixed + im.z * (opSize === 2 ? 2 : 4) + im.v * opSize + im.o * addrSize + im.a * (opSize === 2 ? 4 : 6);
+  const end = st.len + e.immFixed + e.immZ * (opSize === 2 ? 2 : 4) + e.immV * opSize + e.immO * addrSize + e.immA * (opSize === 2 ? 4 : 6);
   if (addr && addr.base === RIP_BASE) addr.disp = truncIp(st.pc + end + addr.disp, addrSize);
   ctx.addr = addr; ctx.end = end; ctx.csBase = csBase; ctx.rexW = (st.rex & 8) !== 0;
   const n = ops.length;
