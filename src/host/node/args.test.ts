@@ -51,6 +51,10 @@ describe("parseArgs", () => {
     expect(parseArgs(["--help"])).toEqual({ kind: "help" });
     expect(parseArgs(["-kernel", "k", "-h"])).toEqual({ kind: "help" });
     expect(parseArgs(["--version"])).toEqual({ kind: "version" });
+    expect(parseArgs(["-d", "help"])).toMatchObject({ kind: "list", text: expect.stringContaining("  guest_error\n") });
+    expect(parseArgs(["-M", "help"])).toMatchObject({ kind: "list", text: expect.stringContaining("microvm") });
+    expect(parseArgs(["-cpu", "help"])).toMatchObject({ kind: "list", text: expect.stringContaining("qemu64") });
+    expect(() => parseArgs(["-serial", "help"])).toThrow(/unsupported -serial backend 'help'/);
     expect(parseArgs(["mkinitramfs", "d.txt", "-o", "x.cpio.gz"]))
       .toEqual({ kind: "mkinitramfs", description: "d.txt", output: "x.cpio.gz", mtime: undefined });
     expect(parseArgs(["mkinitramfs", "-t", "5", "-o", "x", "d"]))

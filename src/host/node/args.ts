@@ -41,6 +41,8 @@ export interface RunOptions {
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
+  /** `-d help`, `-M help`, `-cpu help`: print the choices and exit 0 (as QEMU does). */
+  | { kind: "list"; text: string }
   | { kind: "run"; options: RunOptions }
   | { kind: "mkinitramfs"; description: string; output: string; mtime: number | undefined };
 
@@ -159,6 +161,15 @@ const FLAGS: Record<string, FlagSpec> = {
   display: { value: true, apply: (o, v) => { o.display = oneOf("-display", ["none"], v); } },
 };
 
+/** What `-FLAG help` prints. */
+const MACHINE_HELP = "Supported machines:\n  pc        Standard PC (default)\n  microvm   minimal machine, virtio-mmio devices only";
+const HELP_LISTS: Record<string, string> = {
+  d: `Log categories (-d CAT[,CAT...]):\n${DEBUG_CATEGORIES.map((c) => `  ${c}`).join("\n")}`,
+  machine: MACHINE_HELP,
+  M: MACHINE_HELP,
+  cpu: "Available CPU models (-cpu MODEL[,phys-bits=N]):\n  qemu64    default\n  max       all features tsemu implements",
+};
+
 /** Strips one or two leading dashes; undefined when `a` is not a flag. */
 function flagName(a: string): string | undefined {
   const m = /^--?(.+)$/.exec(a);
@@ -202,6 +213,8 @@ export function parseArgs(argv: readonly string[]): Command {
     const v = argv[i + 1];
     if (v === undefined) return err(`option '${a}' needs a value`);
     i++;
+    const choices = v === "help" ? HELP_LISTS[name] : undefined;
+    if (choices !== undefined) return { kind: "list", text: choices };
     spec.apply(o, v);
   }
   if (o.serial.length === 0) o.serial.push({ kind: "stdio" });

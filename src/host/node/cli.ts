@@ -81,6 +81,7 @@ export async function main(argv: readonly string[], io: HostIo = nodeIo): Promis
     const cmd = parseArgs(argv);
     switch (cmd.kind) {
       case "help": io.stdout(`${USAGE}\n`); return 0;
+      case "list": io.stdout(`${cmd.text}\n`); return 0;
       case "version": io.stdout(`tsemu ${VERSION}\n`); return 0;
       case "mkinitramfs": return mkinitramfs(cmd);
       case "run": return await boot(cmd.options, io);
