@@ -67,6 +67,8 @@ export const FEATURES = {
   rdpid: [7, CpuidReg.ECX, 22, true],
   specCtrl: [7, CpuidReg.EDX, 26, false],
   archCapabilities: [7, CpuidReg.EDX, 29, false],
+  // ---- leaf 0xD subleaf 1 EAX (only meaningful with xsave)
+  xsaveopt: [0xd, CpuidReg.EAX, 0, false],
   // ---- leaf 0x80000001 ECX / EDX
   lahfLm: [0x80000001, CpuidReg.ECX, 0, true],
   abm: [0x80000001, CpuidReg.ECX, 5, false], // LZCNT
@@ -136,9 +138,9 @@ export class CpuModel {
 
   /**
    * CPUID(leaf, subleaf) → [EAX, EBX, ECX, EDX] (a reused array). `cr4OsXsave`: CR4.OSXSAVE,
-   * mirrored in CPUID.1:ECX.OSXSAVE.
+   * mirrored in CPUID.1:ECX.OSXSAVE; `xcr0`: the enabled XSAVE components (leaf 0DH EBX).
    */
-  query(leaf: number, subleaf: number, cr4OsXsave = false): Uint32Array {
+  query(leaf: number, subleaf: number, cr4OsXsave = false, xcr0 = 3): Uint32Array {
     const r = this._r;
     r.fill(0);
     const l = leaf >>> 0;
@@ -155,6 +157,7 @@ export class CpuModel {
       case 4: return this._cacheLeaf(subleaf >>> 0);
       case 6: return set(0x4, 0, 0, 0); // ARAT: the LAPIC timer runs in deep C-states
       case 7: return subleaf === 0 ? set(0, this._bits(7, CpuidReg.EBX), this._bits(7, CpuidReg.ECX), this._bits(7, CpuidReg.EDX)) : r;
+      case 0xd: return this._xsaveLeaf(subleaf >>> 0, xcr0);
       case 0xb: {
         // One thread in one core (SDM 10.9 / leaf 0BH): level 0 SMT, level 1 core, then invalid.
         const s = subleaf >>> 0;
@@ -181,6 +184,23 @@ export class CpuModel {
       case 0x80000008: return set(this.physBits | (48 << 8), 0, 0, 0);
       default: return r;
     }
+  }
+
+  /**
+   * Leaf 0DH (SDM vol 1 13.2): x87 and SSE state only (XCR0 bits 0-1); the XSAVE area is the
+   * 512-byte legacy region plus the 64-byte header. All zero when XSAVE is not advertised.
+   */
+  private _xsaveLeaf(sub: number, _xcr0: number): Uint32Array {
+    const r = this._r;
+    if (!hasFeature("xsave")) return r;
+    if (sub === 0) {
+      r[0] = 3;
+      r[1] = 576; // size for the components enabled in XCR0 (x87 and SSE at most)
+      r[2] = 576;
+    } else if (sub === 1) {
+      r[0] = this._bits(0xd, CpuidReg.EAX);
+    }
+    return r;
   }
 
   /** Leaf 4: deterministic cache parameters (L1d 32K, L1i 32K, L2 1M, L3 8M), one core. */

@@ -2,7 +2,9 @@
  * Flag-control, halt, interrupt and port I/O semantics (SDM vol 2): CLC STC CMC CLD STD CLI
  * STI HLT PUSHF POPF IN OUT INT INT3 INTO INT1 UD0 UD1 UD2. Privilege rules (IOPL, CPL, the
  * TSS I/O bitmap) follow SDM vol 1 18.2 and vol 3 6.8; virtual-8086 extensions are not
- * implemented (VME is not advertised).
+ * implemented (VME is not advertised): PUSHF, POPF, INT n, CLI and STI need IOPL 3 in VM86.
+ * CLI at CPL 1/2 is not checked against IOPL (hflags only tell CPL 3 apart; Linux runs at
+ * CPL 0 and 3 only). INT1 (ICEBP) is delivered like INT n, i.e. with the gate DPL check.
  */
 
 import { HelperFlag, IrType, TbExit } from "../../jit/ir/types.js";
@@ -66,8 +68,14 @@ const hltCheck = cpuHelper("hlt_check", [], null, HelperFlag.CAN_FAULT, (cpu) =>
   if ((cpu.state.cr0 & 1) && cpu.state.cpl !== 0) cpu.softmmu.raise(Vec.GP, 0);
 });
 
+/** PUSHF/INT n in virtual-8086 mode need IOPL 3 (no VME): #GP(0) otherwise (SDM PUSHF, INT n). */
+const vm86Iopl3 = cpuHelper("vm86_iopl3", [], null, HelperFlag.CAN_FAULT, (cpu) => {
+  if (iopl(cpu) < 3) cpu.softmmu.raise(Vec.GP, 0);
+});
+
 function PUSHF(ctx: X86Ctx): void {
   const b = ctx.b;
+  if (ctx.hflags & HFlag.VM86) b.call(vm86Iopl3, []);
   const rest = b.and(b.ldEnv(IrType.I32, StateOff.EFLAGS), b.i32(~(Eflag.RF | Eflag.VM | Eflag.ARITH)));
   const f = b.or(b.or(rest, getArithFlags(ctx)), b.i32(Eflag.FIXED1));
   push(ctx, b.extu(f), ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
@@ -148,6 +156,7 @@ function softInt(ctx: X86Ctx, vector: number): void {
 
 function INT(ctx: X86Ctx): void {
   const op = ctx.insn.operands[0];
+  if (ctx.hflags & HFlag.VM86 && op?.kind === "imm") ctx.b.call(vm86Iopl3, []);
   softInt(ctx, op?.kind === "imm" ? op.lo & 0xff : 3);
 }
 

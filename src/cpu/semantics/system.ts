@@ -11,7 +11,7 @@ import { SegAttr } from "../cpu-state.js";
 import { descriptorToCache, dplOf, fault, fetchSystemDescriptor, guarded, isLongMode, readDescriptor } from "../descriptors.js";
 import { Eflag, storeEflagsCc } from "../flags.js";
 import { cpuHelper } from "../helper.js";
-import { HFlag, RunWord, SegIndex, SegOff, StateOff, gprOff, segOff } from "../state-layout.js";
+import { HFlag, MsrSlot, RunWord, SegIndex, SegOff, StateOff, gprOff, msrOff, segOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
@@ -214,7 +214,7 @@ function SMSW(ctx: X86Ctx): void {
 // ---- CPUID
 const cpuidHelper = cpuHelper("cpuid", [], null, HelperFlag.NONE, (cpu) => {
   const s = cpu.state;
-  const r = cpu.model.query(s.lo(gprOff(0)) >>> 0, s.lo(gprOff(1)) >>> 0, (s.cr4 & (1 << 18)) !== 0);
+  const r = cpu.model.query(s.lo(gprOff(0)) >>> 0, s.lo(gprOff(1)) >>> 0, (s.cr4 & (1 << 18)) !== 0, s.lo(msrOff(MsrSlot.XCR0)));
   for (let i = 0; i < 4; i++) s.set64(gprOff([0, 3, 1, 2][i]!), r[i]!, 0);
 });
 
