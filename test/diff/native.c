@@ -51,7 +51,11 @@ int main(int argc, char **argv) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_fault;
-  sa.sa_flags = SA_SIGINFO;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  /* Cases run on a stack inside the test window: signals need their own stack. */
+  static char altstack[1 << 16];
+  stack_t ss = { .ss_sp = altstack, .ss_size = sizeof altstack, .ss_flags = 0 };
+  sigaltstack(&ss, 0);
   for (int sig = 1; sig < 32; sig++) if (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP) sigaction(sig, &sa, 0);
   load(argv[1], PROG_BASE, IN_BASE - PROG_BASE);
   load(argv[2], IN_BASE, OUT_BASE - IN_BASE);

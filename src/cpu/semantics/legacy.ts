@@ -2,8 +2,8 @@
  * Legacy integer instructions, all invalid in 64-bit mode (the decoder raises #UD there):
  * the BCD adjustments DAA DAS AAA AAS AAM AAD, PUSHA/POPA and BOUND (SDM vol 2). Flags the SDM
  * leaves undefined follow Intel hardware as observed by the differential tests (test/diff):
- * DAA/DAS set OF as an 8-bit add/sub of the adjustment would; AAA/AAS/AAM/AAD derive SF ZF PF
- * from AL and clear the rest of the undefined ones.
+ * DAA/DAS clear OF; AAA/AAS and AAM derive SF ZF PF from AL and clear OF (AAM also CF, AF);
+ * AAD sets all six as the 8-bit addition AL + (AH * imm) would.
  */
 
 import type { Temp } from "../../jit/ir/types.js";
@@ -43,13 +43,8 @@ function decimalAdjust(sub: boolean) {
     let newCf = highAdj;
     // DAS: the borrow of AL - 6 also sets CF (the SDM's "CF <- old_CF or Borrow").
     if (sub) newCf = b.or(highAdj, b.and(lowAdj, b.setcond("lt_u", al, b.i64(6))));
-    // OF (undefined): Intel sets it as for the signed 8-bit add/sub of the total adjustment.
-    const adj = b.sub(sub ? al : al2, sub ? al2 : al);
-    const s1 = sub ? al : al;
-    const ofv = sub ? b.and(b.xor(s1, adj), b.xor(s1, al2)) : b.and(b.not(b.xor(s1, adj)), b.xor(s1, al2));
-    const of = b.shli(b.and(b.trunc(b.shrUi(ofv, 7)), b.i32(1)), 11);
     writeGpr(ctx, 0, 1, al2);
-    const flags = b.or(b.or(szp8(ctx, al2), newCf), b.or(b.shli(lowAdj, 4), of));
+    const flags = b.or(b.or(szp8(ctx, al2), newCf), b.shli(lowAdj, 4));
     storeEflagsCc(b, flags);
     ctx.ccOp = 0;
   };
@@ -91,9 +86,10 @@ function AAM(ctx: X86Ctx): void {
 function AAD(ctx: X86Ctx): void {
   const b = ctx.b;
   const ax = readGpr(ctx, 0, 2);
-  const al = b.andi(b.add(b.andi(ax, 0xff), b.mul(b.shrUi(ax, 8), b.i64(immByte(ctx)))), 0xff);
+  const prod = b.andi(b.mul(b.shrUi(ax, 8), b.i64(immByte(ctx))), 0xff);
+  const al = b.andi(b.add(b.andi(ax, 0xff), prod), 0xff);
   writeGpr(ctx, 0, 2, al);
-  setCc(ctx, ccOp(CcKind.LOGIC, 1), al);
+  setCc(ctx, ccOp(CcKind.ADD, 1), al, prod);
 }
 
 /** PUSHA/PUSHAD: push AX CX DX BX (original) SP BP SI DI; stores first, then SP. */
