@@ -159,7 +159,8 @@ async function tsemuRun({ kernel, initrd, cmdline, memoryMiB, timeoutSec, stopMa
 function describeTsemuFailure(r, what) {
   const rep = r.report;
   const parts = [`did not reach ${what} (last console line: ${lastConsoleLine(r.lines)})`];
-  if (rep) parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}`);
+  if (rep) parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${rep.rip})` : ""}`);
+  else if (r.timedOut) parts.push("tsemu child killed: it did not stop at its own timeout (stuck inside one slice?)");
   else parts.push(`tsemu child died (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
   const unimp = rep?.log?.filter((l) => l.startsWith("unimp")) ?? [];
   if (unimp.length) parts.push(`first unimplemented: ${unimp.slice(0, 3).join("; ")}`);
@@ -174,7 +175,7 @@ async function suiteBare(ctx) {
   const qemuI386 = which("qemu-system-i386");
   const kernelWhy = builds_errors(ctx).kernel;
   peers.push({
-    name: "tsemu", available: !kernelWhy, why: kernelWhy,
+    name: "tsemu", available: !kernelWhy && !ctx.bundleErrors.child, why: kernelWhy ?? ctx.bundleErrors.child,
     run: async () => {
       const r = await tsemuRun({ kernel, cmdline, memoryMiB: 64, timeoutSec: 300, child: ctx.child });
       const times = workloadTimes(r.lines);
@@ -230,7 +231,7 @@ async function suiteBoot(ctx) {
   for (const [fmt, kernel] of [["bzImage", vmlinuz], ["PVH", vmlinux?.path]]) {
     const fixtureWhy = missing.length ? `missing ${missing.map(rel).join(", ")}: run \`npm run fixtures\`` : vmlinux?.error;
     peers.push({
-      name: `tsemu ${fmt}`, available: !missing.length && !!kernel, why: fixtureWhy, tsemu: true,
+      name: `tsemu ${fmt}`, available: !missing.length && !!kernel && !ctx.bundleErrors.child, why: fixtureWhy ?? ctx.bundleErrors.child, tsemu: true,
       run: async () => {
         const r = await tsemuRun({ kernel, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuBootTimeout, stopMarker: marker, child: ctx.child });
         const m = findLine(r.lines, (s) => s.includes(marker));
@@ -264,7 +265,7 @@ async function suiteGuest(ctx) {
   const fixtureWhy = missing.length ? `missing ${missing.map(rel).join(", ")}: run \`npm run fixtures\`` : guestWhy;
   const peers = [
     {
-      name: "tsemu (bzImage)", available: !!initrd, why: fixtureWhy, tsemu: true,
+      name: "tsemu (bzImage)", available: !!initrd && !ctx.bundleErrors.child, why: fixtureWhy ?? ctx.bundleErrors.tools ?? ctx.bundleErrors.child, tsemu: true,
       run: async () => {
         const r = await tsemuRun({ kernel: vmlinuz, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuBootTimeout, stopMarker: "@end", child: ctx.child });
         const times = workloadTimes(r.lines);
@@ -274,7 +275,7 @@ async function suiteGuest(ctx) {
     },
     {
       name: "QEMU TCG (qemu-system-x86_64 -M pc, bzImage)", available: !!qemu && !!initrd,
-      why: !qemu ? "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)" : fixtureWhy,
+      why: !qemu ? "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)" : fixtureWhy ?? ctx.bundleErrors.tools,
       run: async () => {
         const r = await runChild(qemu, ["-accel", "tcg", "-M", "pc", "-m", "512M", "-kernel", vmlinuz, "-initrd", initrd,
           "-append", cmdline, "-nographic", "-no-reboot", "-net", "none"], { timeoutMs: 300_000 });
@@ -412,9 +413,9 @@ function markdown(meta, suites) {
     const tsemu = s.peers.find((p) => p.name.startsWith("tsemu"));
     if (s.suite === "bare") {
       out.push(`## Bare-metal workload (32-bit multiboot kernel, scale ${meta.scale})`, "");
-      out.push("| peer | @start→@end | sha256 | sort | interp | checksum | tsemu / peer | status |", "|---|---|---|---|---|---|---|---|");
+      out.push("| peer | @start→@end | sha256 | sort | interp | checksum | tsemu / peer | spawn → exit | status |", "|---|---|---|---|---|---|---|---|---|");
       for (const p of s.peers) {
-        out.push(`| ${cell(p.name)} | ${fmtSum(p.total)} | ${fmtMs(p.phases.sha256?.median)} | ${fmtMs(p.phases.sort?.median)} | ${fmtMs(p.phases.interp?.median)} | ${p.checksums.join(", ") || "-"} | ${p === tsemu ? "1" : fmtRatio(tsemu?.total, p.total)} | ${cell(statusOf(p))} |`);
+        out.push(`| ${cell(p.name)} | ${fmtSum(p.total)} | ${fmtMs(p.phases.sha256?.median)} | ${fmtMs(p.phases.sort?.median)} | ${fmtMs(p.phases.interp?.median)} | ${p.checksums.join(", ") || "-"} | ${p === tsemu ? "1" : fmtRatio(tsemu?.total, p.total)} | ${fmtMs(p.wall?.median)} | ${cell(statusOf(p))} |`);
       }
       out.push("", `Checksums: ${s.checksumVerdict}`, "");
       out.push(...ratioLines(tsemu, s.peers), "");
@@ -463,12 +464,14 @@ async function main() {
   if (!which(process.env.CC ?? "gcc")) throw new Error("gcc not found (apt-get install -y gcc gcc-multilib)");
   const builds = buildWorkload({ quiet: true });
   for (const e of Object.values(builds.errors)) console.error(`bench: ${e}`);
-  const { child, tools } = await bundle();
-  const toolsMod = await import(tools);
+  const { child, tools, errors: bundleErrors } = await bundle();
+  for (const e of Object.values(bundleErrors)) console.error(`bench: ${e}`);
+  const toolsMod = bundleErrors.tools ? null : await import(tools);
   const ctx = {
-    builds, child,
+    builds, child, bundleErrors,
     vmlinux: () => {
       const path = join(BUILD_DIR, "vmlinux");
+      if (!toolsMod) return { error: bundleErrors.tools };
       try {
         const img = readFileSync(join(cache, "vmlinuz"));
         const out = toolsMod.extractVmlinux(img);
@@ -477,6 +480,7 @@ async function main() {
       } catch (e) { return { error: `extract-vmlinux failed: ${e.message}` }; }
     },
     guestInitrd: () => {
+      if (!toolsMod) return null;
       const path = join(BUILD_DIR, `guest-s${opts.scale}.cpio.gz`);
       const init = join(BUILD_DIR, "guest-init.sh");
       writeFileSync(init, `#!/bin/sh\n# /init of the benchmark guest: run the workload, power off\n/bench-workload ${opts.scale}\n/bin/busybox poweroff -f\n`);

@@ -32,6 +32,8 @@ interface TsemuReport {
   log: string[];
   maxRssKiB: number;
   kernelFormat?: string;
+  /** Guest RIP when the run ended (hex), to say where a stuck guest is. */
+  rip?: string;
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as TsemuJob;
@@ -104,6 +106,7 @@ if (machine) {
     tlb: numbers(cpu.softmmu.tlb.stats),
     tbs: numbers(cpu.tbs.stats),
   };
+  try { report.rip = `0x${cpu.state.rip.toString(16)}`; } catch { /* state layout changed under us */ }
 }
 report.maxRssKiB = process.resourceUsage().maxRSS;
 writeFileSync(job.reportFile, JSON.stringify(report));
