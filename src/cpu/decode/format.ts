@@ -97,7 +97,7 @@ export function formatOperand(insn: DecodedInsn, op: Operand): string {
     case "far": return `0x${op.selector.toString(16)}:0x${op.offset.toString(16)}`;
     case "sreg": return SEGS[op.reg] ?? "?";
     case "creg": return `cr${op.reg}`;
-    case "dreg": return `db${op.reg}`;
+    case "dreg": return `dr${op.reg}`;
     case "xmm": return `xmm${op.reg}`;
     case "mmx": return `mm${op.reg}`;
     case "st": return op.reg === 0 ? "st" : `st(${op.reg})`;
