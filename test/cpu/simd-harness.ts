@@ -57,8 +57,11 @@ const wrap = (body: string): string => `
   push r15
   sub rsp, 24
   stmxcsr [rsp]
+  fnstcw [rsp + 8]
   ${body}
   ldmxcsr [rsp]
+  fninit
+  fldcw [rsp + 8]
   add rsp, 24
   pop r15
   pop r14

@@ -7,10 +7,14 @@ import { sseCvtSemantics } from "./sse-cvt.js";
 import { sseFpSemantics } from "./sse-fp.js";
 import { sseIntSemantics } from "./sse-int.js";
 import { sseMoveSemantics } from "./sse-move.js";
+import { x87Semantics } from "./x87.js";
+import { xsaveSemantics } from "./xsave.js";
 
 export const simdSemantics: SemanticsTable = {
   ...sseIntSemantics,
   ...sseFpSemantics,
   ...sseMoveSemantics,
   ...sseCvtSemantics,
+  ...x87Semantics,
+  ...xsaveSemantics,
 };
