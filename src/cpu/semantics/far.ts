@@ -9,8 +9,9 @@
  * IRET with NT), legacy call gates to an inner privilege, IRET to virtual-8086 mode.
  *
  * Each instruction is one helper that sets CS, RIP (CS-relative) and the stack; the block
- * then ends without writing RIP. insn.pc is a linear address (translate.ts), so the return
- * IP pushed by CALLF is computed by subtracting the CS base outside 64-bit code.
+ * then ends without writing RIP. CALLF pushes nextPc(ctx) as the return IP, the same
+ * convention as near CALL in control.ts (nextPc is the RIP of the next instruction; with a
+ * non-zero CS base the translator still passes linear PCs, which the translator must fix).
  */
 
 import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
@@ -136,7 +137,7 @@ function callGate(cpu: Cpu, sel: number, d: { lo: number; hi: number }, isCall: 
 function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, ret: number | null): void {
   const s = cpu.state;
   const oldCs = s.seg(SegIndex.CS);
-  const retIp = ret === null ? 0 : s.hflags & HFlag.CS64 ? ret : (ret - oldCs.base) >>> 0;
+  const retIp = ret === null ? 0 : s.hflags & HFlag.CS64 ? ret : opSize === 2 ? ret & 0xffff : ret >>> 0;
   if (legacyOrVm86(cpu)) {
     const ip = opSize === 2 ? offset & 0xffff : offset >>> 0;
     if (ret !== null) {
