@@ -218,3 +218,36 @@ describe("format", () => {
     expect(formatInsn(ok("8b 05 10 00 00 00", 64, 0))).toBe("mov    eax,DWORD PTR [rip+0x10]");
   });
 });
+
+describe("robustness", () => {
+  it("never throws, and results are well-formed, on random bytes with random fetch faults", () => {
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const modes: CodeMode[] = [16, 32, 64];
+    for (let i = 0; i < 20000; i++) {
+      const bytes = Array.from({ length: 16 }, () => (rnd(4) === 0 ? [0x66, 0x67, 0xf2, 0xf3, 0x0f, 0x48][rnd(6)] ?? 0 : rnd(256)));
+      const faultAt = rnd(3) === 0 ? rnd(16) : 99;
+      const mode = modes[i % 3] ?? 64;
+      // Outside 64-bit mode addresses are 32-bit and wrap (0xfffffff8 + 8 = 0).
+      const pc = [0x1000, mode === 64 ? -0x7f000000 : 0xfffffff8][rnd(2)] ?? 0;
+      const off = (a: number): number => (mode === 64 ? a - pc : (a - pc) >>> 0);
+      const reader = { readByte: (a: number): number => (off(a) >= faultAt ? -1 : (bytes[off(a)] ?? -1)) };
+      const r = decode(reader, pc, mode);
+      if ("fault" in r) {
+        if (r.fault === "PF") expect(off(r.addr)).toBe(faultAt);
+        continue;
+      }
+      expect(r.len).toBeGreaterThanOrEqual(1);
+      expect(r.len).toBeLessThanOrEqual(Math.min(15, faultAt));
+      for (const o of r.operands) {
+        if (o.kind === "reg") expect(o.reg >= 0 && o.reg < 16 && [1, 2, 4, 8].includes(o.size)).toBe(true);
+        if (o.kind === "mem") expect(o.base >= -1 && o.base <= RIP_BASE && o.index >= -1 && o.index < 16).toBe(true);
+        if (o.kind === "imm") expect(o.lo >>> 0 === o.lo && o.hi >>> 0 === o.hi).toBe(true);
+        if (o.kind === "rel") expect(Number.isSafeInteger(o.target)).toBe(true);
+      }
+    }
+  });
+});
