@@ -114,11 +114,15 @@ const F64_SPECIAL: [number, number][] = [[0, 0], [0, 0x80000000], [0, 0x3ff00000
   [0, 0x7ff80000], [1, 0xfff80000], [1, 0x7ff00000], [1, 0], [0xffffffff, 0x800fffff], [0xffffffff, 0x7fefffff],
   [0, 0x41e00000], [0, 0xc1e00000], [0xffc00000, 0x41dfffff], [0, 0x43e00000], [0, 0x3fe00000], [0, 0x3ff80000], [0, 0x40040000]];
 
-export type Fill = "int" | "f32" | "f64";
+export type Fill = "int" | "f32" | "f64" | "str";
 
 /** Fill `n` bytes with random values, biased to special floats for FP fills. */
 export function fillBytes(dv: DataView, off: number, n: number, kind: Fill, r: () => number): void {
   for (let i = 0; i < n; i += 4) dv.setUint32(off + i, r(), true);
+  if (kind === "str") {
+    for (let i = 0; i < n; i++) dv.setUint8(off + i, r() % 11 === 0 ? 0 : [0x61, 0x62, 0x63, 0x64, 0xe1, 0x41][r() % 6]!);
+    return;
+  }
   if (kind === "int") {
     if (r() % 4 === 0) for (let i = 0; i < n; i++) if (r() % 3 === 0) dv.setUint8(off + i, [0, 0x7f, 0x80, 0xff][r() % 4]!);
     return;
@@ -167,6 +171,7 @@ export function buildCases(specs: CaseSpec[], reps: number, seed: number): { bod
         `movq mm0, [rdi + ${base}]`, `movq mm1, [rdi + ${base + 16}]`,
         "xor ecx, ecx",
         spec.insn.replace(/IN/g, mem),
+        `mov [rdi + ${base + 116}], ecx`,
         "pushfq",
         `movdqu [rdi + ${base + 64}], xmm0`, `movdqu [rdi + ${base + 80}], xmm1`, `mov [rdi + ${base + 96}], rax`,
         `movq [rdi + ${base + 104}], mm0`, "pop rcx", "and ecx, 0x8d5", `mov [rdi + ${base + 112}], ecx`,
@@ -183,7 +188,7 @@ export function diffCases(names: string[], emu: Uint8Array, native: Uint8Array):
   const bad: string[] = [];
   names.forEach((name, k) => {
     const o = k * CASE_BYTES;
-    for (const [what, off, len] of [["xmm0", 64, 16], ["xmm1", 80, 16], ["rax", 96, 8], ["mm0", 104, 8], ["flags", 112, 4], ["mem", 32, 16]] as const) {
+    for (const [what, off, len] of [["xmm0", 64, 16], ["xmm1", 80, 16], ["rax", 96, 8], ["mm0", 104, 8], ["flags", 112, 4], ["ecx", 116, 4], ["mem", 32, 16]] as const) {
       const e = hex(emu, o + off, len), h = hex(native, o + off, len);
       if (e !== h) bad.push(`${name} #${k}: ${what} emu=${e} host=${h} in=${hex(native, o, 56)}`);
     }

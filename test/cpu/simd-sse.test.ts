@@ -59,4 +59,17 @@ describe("SSE integer and MMX instructions match the host CPU", () => {
   it("packed integer ops (SSE2..SSE4.1), register and memory forms", () => check(rr(INT_OPS, "int"), 4, 1));
   it("MMX forms", () => check(rr(MMX_OPS, "int", "mm0, mm1"), 4, 2));
   it("immediate, extract/insert, moves and shuffles", () => check(IMM_INT.map((insn) => ({ insn, fill: "int" })), 4, 3));
+  it("SSE4.2 string compares and the SSE4.1 helper instructions", () => {
+    const specs: CaseSpec[] = [];
+    for (const imm of [0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0c, 0x0d, 0x0e, 0x10, 0x14, 0x18, 0x1a, 0x30, 0x38, 0x3c, 0x40, 0x44, 0x48, 0x4c, 0x4d, 0x70, 0x7c]) {
+      for (const op of ["pcmpistri", "pcmpistrm", "pcmpestri", "pcmpestrm"]) {
+        const pre = op.includes("estr") ? "mov edx, eax\n shr edx, 28\n and eax, 15\n sub eax, 2\n " : "";
+        specs.push({ insn: `${pre}${op} xmm0, xmm1, ${imm}`, fill: "str" }, { insn: `${pre}${op} xmm0, IN, ${imm}`, fill: "str" });
+      }
+    }
+    specs.push(...["phminposuw xmm0, xmm1", "phminposuw xmm0, IN", "mpsadbw xmm0, xmm1, 0", "mpsadbw xmm0, xmm1, 7", "mpsadbw xmm0, IN, 5"]
+      .map((insn) => ({ insn, fill: "int" as const })));
+    specs.push(...["dpps xmm0, xmm1, 0xff", "dpps xmm0, xmm1, 0x35", "dppd xmm0, xmm1, 0x31", "dppd xmm0, IN, 0x33"].map((insn) => ({ insn, fill: "str" as const })));
+    check(specs, 3, 4);
+  });
 });

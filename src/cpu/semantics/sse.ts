@@ -7,6 +7,7 @@ import { sseCvtSemantics } from "./sse-cvt.js";
 import { sseFpSemantics } from "./sse-fp.js";
 import { sseIntSemantics } from "./sse-int.js";
 import { sseMoveSemantics } from "./sse-move.js";
+import { sseStrSemantics } from "./sse-str.js";
 import { x87Semantics } from "./x87.js";
 import { xsaveSemantics } from "./xsave.js";
 
@@ -15,6 +16,7 @@ export const simdSemantics: SemanticsTable = {
   ...sseFpSemantics,
   ...sseMoveSemantics,
   ...sseCvtSemantics,
+  ...sseStrSemantics,
   ...x87Semantics,
   ...xsaveSemantics,
 };
