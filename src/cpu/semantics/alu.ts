@@ -81,6 +81,16 @@ export function zeroExtendIfCount0(ctx: X86Ctx, d: OperandRef, v: Temp): void {
   if (d.size === 4 && d.op.kind === "reg") write(ctx, d, v);
 }
 
+/** Bit `n` of an i64 value as i32 0/1. */
+const bitOf = (ctx: X86Ctx, v: Temp, n: number): Temp => ctx.b.trunc(ctx.b.andi(ctx.b.shrUi(v, n), 1));
+
+/*
+ * OF of rotates: defined for a count of 1; for larger counts Intel computes it as for a count
+ * of 1 on the original operand (differential tests), which is what is done here for any count:
+ * ROL/RCL msb ^ next bit, ROR msb ^ lsb, RCR msb ^ CF-in. The lazy SHL/SAR/SHLD/SHRD flags
+ * instead derive OF for counts > 1 from the result (architecturally undefined; not matched).
+ */
+
 type ShiftKind = "SHL" | "SHR" | "SAR" | "ROL" | "ROR";
 
 function shift(kind: ShiftKind) {
@@ -120,9 +130,8 @@ function shift(kind: ShiftKind) {
       const rl = b.or(b.shl(wide, left ? n : b.sub(b.i64(bits), n)), b.shrU(wide, left ? b.sub(b.i64(bits), n) : n));
       r = size === 8 ? (left ? b.bin("rotl", v, count) : b.bin("rotr", v, count)) : zext(b, rl, size);
       write(ctx, d, r);
-      const msb = b.trunc(b.andi(b.shrUi(r, bits - 1), 1));
-      const cf = left ? b.trunc(b.andi(r, 1)) : msb;
-      const of = left ? b.xor(msb, cf) : b.xor(msb, b.trunc(b.andi(b.shrUi(r, bits - 2), 1)));
+      const cf = left ? b.trunc(b.andi(r, 1)) : b.trunc(b.andi(b.shrUi(r, bits - 1), 1));
+      const of = left ? b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, bits - 2)) : b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, 0));
       const flags = b.and(getArithFlags(ctx), b.i32(~(Eflag.CF | Eflag.OF)));
       storeEflagsCc(b, b.or(flags, b.or(cf, b.shli(of, 11))));
     }
@@ -134,7 +143,7 @@ function shift(kind: ShiftKind) {
 /**
  * RCL/RCR: rotate through CF. The count is masked to 5 bits (6 for 64-bit) and then taken
  * modulo width + 1 for 8/16-bit operands; count 0 changes nothing. Only CF and OF change
- * (OF is defined for count 1: RCL msb ^ CF, RCR the two top result bits).
+ * (OF as described above the shift kinds).
  */
 function rotateCarry(left: boolean) {
   return (ctx: X86Ctx): void => {
@@ -167,9 +176,8 @@ function rotateCarry(left: boolean) {
       newCf = b.andi(b.shrUi(rot, bits), 1);
     }
     write(ctx, d, r);
-    const msb = b.trunc(b.andi(b.shrUi(r, bits - 1), 1));
     const c32 = b.trunc(newCf);
-    const of = left ? b.xor(msb, c32) : b.xor(msb, b.trunc(b.andi(b.shrUi(r, bits - 2), 1)));
+    const of = b.xor(bitOf(ctx, v, bits - 1), left ? bitOf(ctx, v, bits - 2) : b.trunc(cf));
     const flags = b.and(getArithFlags(ctx), b.i32(~(Eflag.CF | Eflag.OF)));
     storeEflagsCc(b, b.or(flags, b.or(c32, b.shli(of, 11))));
     b.setLabel(skip);
