@@ -59,11 +59,17 @@ export interface LapicOptions {
   onBaseChange?: (gpa: number) => void;
 }
 
-export interface LapicState {
-  [key: string]: number | number[] | boolean | LapicTimerState;
+/** The APIC's registers (timer counting state is separate). */
+export interface LapicCoreState {
+  [key: string]: number | number[] | boolean;
   base: number; enabled: boolean; x2apic: boolean; id: number; tpr: number; ldr: number; dfr: number;
   svr: number; irr: number[]; isr: number[]; tmr: number[]; esr: number; pendingEsr: number;
   icrLo: number; icrHi: number; lvt: number[]; lint0: number; lint1: number; extIntRequested: boolean;
+}
+
+export interface LapicState {
+  [key: string]: LapicCoreState | LapicTimerState;
+  core: LapicCoreState;
   timer: LapicTimerState;
 }
 
@@ -78,7 +84,7 @@ const setBit = (w: number[], v: number): void => { w[v >> 5] = (w[v >> 5]! | (1 
 const clearBit = (w: number[], v: number): void => { w[v >> 5] = (w[v >> 5]! & ~(1 << (v & 31))) >>> 0; };
 const testBit = (w: number[], v: number): boolean => ((w[v >> 5]! >>> (v & 31)) & 1) === 1;
 
-function blankState(id: number): Omit<LapicState, "timer"> {
+function blankState(id: number): LapicCoreState {
   return { base: 0xfee00000, enabled: true, x2apic: false, id, tpr: 0, ldr: 0, dfr: 0xffffffff, svr: 0xff,
     irr: new Array<number>(8).fill(0), isr: new Array<number>(8).fill(0), tmr: new Array<number>(8).fill(0),
     esr: 0, pendingEsr: 0, icrLo: 0, icrHi: 0, lvt: new Array<number>(6).fill(LVT_MASKED), lint0: 0, lint1: 0,
@@ -92,7 +98,7 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
   /** LINT0 input (the 8259's INT on a PC) and LINT1 input (NMI). */
   readonly lint0: IrqPin;
   readonly lint1: IrqPin;
-  private _s: Omit<LapicState, "timer">;
+  private _s: LapicCoreState;
   private readonly _timer: LapicTimer;
   private readonly _opts: LapicOptions;
   private readonly _bsp: boolean;
@@ -488,13 +494,13 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
 
   getState(): LapicState {
     const s = this._s;
-    return { ...s, irr: [...s.irr], isr: [...s.isr], tmr: [...s.tmr], lvt: [...s.lvt], timer: { ...this._timer.s } };
+    return { core: { ...s, irr: [...s.irr], isr: [...s.isr], tmr: [...s.tmr], lvt: [...s.lvt] }, timer: { ...this._timer.s } };
   }
 
   setState(state: LapicState): void {
-    const { timer, ...rest } = state;
-    this._s = { ...rest, irr: [...rest.irr], isr: [...rest.isr], tmr: [...rest.tmr], lvt: [...rest.lvt] };
-    this._timer.restore(timer);
+    const c = state.core;
+    this._s = { ...c, irr: [...c.irr], isr: [...c.isr], tmr: [...c.tmr], lvt: [...c.lvt] };
+    this._timer.restore(state.timer);
     this._pending = !this.hasInterrupt();
     this._update();
   }
