@@ -129,7 +129,7 @@ export class Ioapic extends Device<IoapicState> implements RegionOps {
     const e = (r - 0x10) >> 1;
     if (r >= 0x10 && e < this._n) return (r & 1 ? this._hi[e]! : this._lo[e]! & ~RTE_DELIVERY_STATUS) >>> 0;
     this._opts.logger.guestError(`ioapic: read of register 0x${r.toString(16)}`);
-    return 0xffffffff;
+    return 0;
   }
 
   private _writeReg(r: number, v: number): void {
