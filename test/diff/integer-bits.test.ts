@@ -168,6 +168,7 @@ function stackCases(): DiffCase[] {
     out.push({ asm: "push word 0x1234\npush -5\npush 0x12345678\npop ax\npop rcx\npop rdx" });
     out.push({ asm: "push qword [rsi+8]\npop qword [rsi+16]", regs: { rsi: W } });
     out.push({ asm: "push rsp\npop rbx" });
+    out.push({ asm: "pop qword [rsp]\npop qword [rsp+8]\npush qword [rsp+16]\npop word [rsp-2]\na32 pop qword [esp+8]" });
     out.push({ asm: "pop rsp" });
     out.push({ asm: "push bx\npop cx", regs: { rbx: rng.u64() } });
     for (const level of [0, 1, 2, 3, 5]) {

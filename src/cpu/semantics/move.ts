@@ -8,6 +8,7 @@ import { IrType, type Temp } from "../../jit/ir/types.js";
 import { sext, zext, Eflag, storeEflagsCc } from "../flags.js";
 import { Seg } from "../decode/insn.js";
 import { segOff, SegOff, type SegIndex } from "../state-layout.js";
+import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
 import {
@@ -67,7 +68,12 @@ function PUSH(ctx: X86Ctx): void {
   const op = ctx.insn.operands[0];
   const size = stackOpSize(ctx);
   if (op?.kind === "sreg") {
-    push(ctx, b.ldEnv(IrType.I64, segOff(op.reg as number as SegIndex, SegOff.SELECTOR), 2), size);
+    // A segment register pushed with a 32/64-bit operand size: recent Intel processors write
+    // only the 16-bit selector, leaving the rest of the slot unmodified (SDM PUSH).
+    const ss = stackSize(ctx);
+    const newSp = zext(b, b.addi(readGpr(ctx, 4, ss), -size), ss);
+    storeMem(ctx, segAddress(ctx, Seg.SS, newSp), 2, b.ldEnv(IrType.I64, segOff(op.reg as number as SegIndex, SegOff.SELECTOR), 2));
+    writeGpr(ctx, 4, ss, newSp);
     return;
   }
   let v = read(ctx, operand(ctx, 0));
@@ -87,12 +93,21 @@ function POP(ctx: X86Ctx): void {
     return;
   }
   if (d.op.kind === "mem") {
-    // POP m: the address is computed after RSP is incremented (SDM POP).
+    // POP m: the address is computed with RSP already incremented (SDM POP). Only the base
+    // can be rSP, so the incremented address is the plain one + size; the store happens
+    // before RSP moves, so a faulting store leaves RSP intact.
     const b = ctx.b;
-    const ss = stackSize(ctx);
-    const sp = readGpr(ctx, 4, ss);
-    writeGpr(ctx, 4, ss, zext(b, b.addi(sp, size), ss));
-    write(ctx, operand(ctx, 0), v); // not precise if this store faults: RSP already moved
+    const m = d.op;
+    let ea = effectiveOffset(ctx, m);
+    if (m.base === 4) ea = zext(b, b.addi(ea, size), m.addrSize);
+    storeMem(ctx, segAddress(ctx, m.seg, ea), size, v);
+    popCommit(ctx, size);
+    return;
+  }
+  if (d.op.kind === "sreg") {
+    // Segment loads are the system semantics' business (MOV_SREG); not wired here yet.
+    ctx.b.raise(Vec.UD);
+    ctx.ended = true;
     return;
   }
   write(ctx, d, v);
