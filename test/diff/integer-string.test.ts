@@ -149,3 +149,30 @@ describe("string instructions in tsemu only", () => {
     expect([...t.ram.slice(0x300000, 0x300000 + n * 8)]).toEqual([...t.ram.slice(0x200000, 0x200000 + n * 8)]);
   });
 });
+
+describe("REP string faults (tsemu only)", () => {
+  it("a page fault in the middle of REP MOVSQ leaves RCX/RSI/RDI at the faulting iteration", () => {
+    const t = createTestCpu(8 << 20);
+    for (let i = 0; i < 0x200; i++) t.ram[0x3fff00 + i] = (i * 13 + 1) & 0xff;
+    t.load(0x100000, nasm(`
+      mov rsi, 0x3fff00
+      mov rdi, 0x200000
+      mov ecx, 64
+      rep movsq
+      hlt`));
+    t.enterLongMode();
+    // Unmap the 2 MiB page at 0x400000: the copy faults when RSI reaches it.
+    new DataView(t.ram.buffer, t.ram.byteOffset).setUint32(0x12000 + 2 * 8, 0, true);
+    t.cpu.flushTlb();
+    const stop = t.run();
+    // No IDT: the #PF escalates to a triple fault; the registers are those of the fault.
+    expect(stop).toBe("reset");
+    const s = t.cpu.state;
+    expect(s.rip).toBe(0x100000 + 15); // at the REP MOVSQ (nasm encodes the three MOVs in 5 bytes each)
+    expect(s.reg(1)).toBe(32);
+    expect(s.reg(6)).toBe(0x400000);
+    expect(s.reg(7)).toBe(0x200100);
+    expect([...t.ram.slice(0x200000, 0x200100)]).toEqual([...t.ram.slice(0x3fff00, 0x400000)]);
+    expect([...t.ram.slice(0x200100, 0x200108)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+});
