@@ -72,6 +72,8 @@ export class Pit8254 extends Device<Pit8254State> implements RegionOps {
   private readonly _outputs: (IrqLine | undefined)[];
   private readonly _timers: (Timer | undefined)[];
   private readonly _outLevel: IrqLevel[] = [1, 1, 1];
+  /** Elapsed ticks at the last OUT evaluation, per channel (derived, not state). */
+  private readonly _lastD: number[] = [0, 0, 0];
 
   constructor(id: string, opts: Pit8254Options) {
     super(id);
@@ -140,23 +142,43 @@ export class Pit8254 extends Device<Pit8254State> implements RegionOps {
   }
 
   /** Drive the wired OUT pin and arm its timer for the next transition. */
-  private _sync(i: number): void {
+  private _sync(i: number, fromTimer = false): void {
     const line = this._outputs[i];
     const timer = this._timers[i];
     if (!line || !timer) return;
     const c = this._ch[i]!;
     const out = this._out(c);
-    if (out !== this._outLevel[i]) {
-      this._outLevel[i] = out;
+    const d = c.counting ? this._d(c) : 0;
+    const prev = this._outLevel[i]!;
+    // The run loop may service the timer late, after OUT already fell and rose again (mode 2's
+    // one-clock low pulse): never lose the rising edge an edge-triggered input needs.
+    if (fromTimer && c.counting && this._roseSince(c, this._lastD[i]!, d)) {
+      if (prev === 1) line.set(0);
+      line.set(1);
+      if (out === 0) line.set(0);
+    } else if (out !== prev) {
       line.set(out);
     }
+    this._outLevel[i] = out;
+    this._lastD[i] = d;
     const next = this._nextTransition(c);
     if (next < 0) timer.cancel();
     else timer.setDeadline(nsAtTicks(c.startTick + next, PIT_HZ));
   }
 
+  /** Did OUT have a rising edge at some elapsed tick in (from, to]? */
+  private _roseSince(c: PitChannelState, from: number, to: number): boolean {
+    if (to <= from) return false;
+    const n = c.count;
+    switch (c.mode) {
+      case 0: case 1: return from < n && n <= to;
+      case 2: case 3: return n >= 2 && Math.floor(to / n) > Math.floor(Math.max(from, 0) / n);
+      default: return from < n + 1 && n + 1 <= to;
+    }
+  }
+
   private _onTimer(i: number): void {
-    this._sync(i);
+    this._sync(i, true);
   }
 
   private _setGate(i: number, level: IrqLevel): void {
