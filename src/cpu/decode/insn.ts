@@ -41,7 +41,10 @@ export const enum Prefix {
 /** General-purpose register number 0..15 (RAX..R15). */
 export type GprNum = number;
 
-/** An operand, fully resolved by the decoder. */
+/**
+ * An operand, fully resolved by the decoder. Treat operands as immutable: the decoder shares
+ * (interns, frozen) register-like operand objects between instructions.
+ */
 export type Operand =
   /** A GPR of the given width. `high8`: AH/CH/DH/BH (bits 8..15 of reg 0..3; only without REX). */
   | { kind: "reg"; reg: GprNum; size: 1 | 2 | 4 | 8; high8: boolean }

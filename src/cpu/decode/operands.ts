@@ -45,9 +45,30 @@ function sizeOf(s: SZ | number, opSize: 2 | 4 | 8, rexW: boolean): OpSize {
   }
 }
 
+/*
+ * Register operands are immutable values with few possible contents, so they are interned:
+ * decoding a register operand allocates nothing (insn.ts: operands are shared, read-only).
+ */
+const SIZE_INDEX: Record<number, number> = { 1: 0, 2: 1, 4: 2, 8: 3 };
+const GPRS: readonly Operand[] = Array.from({ length: 64 }, (_, i) =>
+  Object.freeze({ kind: "reg", reg: i >> 2, size: ([1, 2, 4, 8] as const)[i & 3] ?? 8, high8: false }));
+const HIGH8: readonly Operand[] = [0, 1, 2, 3].map((r) => Object.freeze({ kind: "reg", reg: r, size: 1, high8: true }));
+const XMM_SIZES: readonly OpSize[] = [0, 1, 2, 4, 6, 8, 10, 16];
+const XMM_INDEX: readonly number[] = XMM_SIZES.reduce<number[]>((a, sz, i) => { a[sz] = i; return a; }, []);
+const XMMS: readonly Operand[] = Array.from({ length: 16 * 8 }, (_, i) =>
+  Object.freeze({ kind: "xmm", reg: i >> 3, size: XMM_SIZES[i & 7] ?? 16 }));
+const MMXS: readonly Operand[] = Array.from({ length: 8 }, (_, i) => Object.freeze({ kind: "mmx", reg: i }));
+const STS: readonly Operand[] = Array.from({ length: 8 }, (_, i) => Object.freeze({ kind: "st", reg: i }));
+const SREGS: readonly Operand[] = Array.from({ length: 6 }, (_, i) => Object.freeze({ kind: "sreg", reg: i as Seg }));
+const ONE: Operand = Object.freeze({ kind: "imm", size: 1, lo: 1, hi: 0 });
+
 function gpr(reg: number, size: OpSize, rex: number): Operand {
-  if (size === 1 && rex === 0 && reg >= 4 && reg < 8) return { kind: "reg", reg: reg - 4, size: 1, high8: true };
-  return { kind: "reg", reg, size: size as 1 | 2 | 4 | 8, high8: false };
+  if (size === 1 && rex === 0 && reg >= 4 && reg < 8) return HIGH8[reg - 4] as Operand;
+  return GPRS[reg * 4 + (SIZE_INDEX[size] ?? 3)] as Operand;
+}
+
+function xmm(reg: number, size: OpSize): Operand {
+  return XMMS[reg * 8 + (XMM_INDEX[size] ?? 7)] as Operand;
 }
 
 function imm(value: number, size: 1 | 2 | 4 | 8): Operand {
@@ -150,17 +171,17 @@ function one(st: OperandState, o: OpSpec): Operand | string {
       } else if (o.t === OT.E || o.t === OT.R) {
         r = gpr(rm | ((rex & 1) << 3), sizeOf(o.s, opSize, rexW), rex);
       } else if (o.t === OT.Q || o.t === OT.N) {
-        r = { kind: "mmx", reg: rm };
+        r = MMXS[rm] as Operand;
       } else {
-        r = { kind: "xmm", reg: rm | ((rex & 1) << 3), size: sizeOf(o.s, opSize, rexW) };
+        r = xmm(rm | ((rex & 1) << 3), sizeOf(o.s, opSize, rexW));
       }
       break;
     case OT.G: r = gpr(reg | ((rex & 4) << 1), sizeOf(o.s, opSize, rexW), rex); break;
-    case OT.V: r = { kind: "xmm", reg: reg | ((rex & 4) << 1), size: sizeOf(o.s, opSize, rexW) }; break;
-    case OT.P: r = { kind: "mmx", reg }; break;
+    case OT.V: r = xmm(reg | ((rex & 4) << 1), sizeOf(o.s, opSize, rexW)); break;
+    case OT.P: r = MMXS[reg] as Operand; break;
     case OT.S:
       if (reg > 5) return "reserved segment register";
-      r = { kind: "sreg", reg: reg as Seg };
+      r = SREGS[reg] as Operand;
       break;
     case OT.C: {
       const n = reg | ((rex & 4) << 1);
@@ -207,10 +228,10 @@ function one(st: OperandState, o: OpSpec): Operand | string {
       break;
     case OT.Z: r = gpr((st.prefixes & Prefix.REX ? (rex & 1) << 3 : 0) | (st.opcode & 7), sizeOf(o.s, opSize, rexW), rex); break;
     case OT.FIXREG: r = gpr(o.fixed, sizeOf(o.s, opSize, rexW), 1); break;
-    case OT.FIXSEG: r = { kind: "sreg", reg: o.fixed as Seg }; break;
-    case OT.ONE: r = imm(1, 1); break;
-    case OT.ST0: r = { kind: "st", reg: 0 }; break;
-    default: r = { kind: "st", reg: rm }; break; // OT.STI
+    case OT.FIXSEG: r = SREGS[o.fixed] as Operand; break;
+    case OT.ONE: r = ONE; break;
+    case OT.ST0: r = STS[0] as Operand; break;
+    default: r = STS[rm] as Operand; break; // OT.STI
   }
   return r;
 }
