@@ -187,6 +187,28 @@ for (let i = 0; i < 20; i++) {
 }
 suite.add("32-bit INC/DEC/16-bit ops", 32, legacy);
 
+// LOCK forms and the undocumented/alias encodings the decoder table lists.
+const encodings: DiffCase[] = [];
+for (let i = 0; i < 8; i++) {
+  const regs = { rsi: 0x200400n, rcx: rng.u64(), rbx: rng.u64(), rax: rng.u64(), r8: rng.u64() };
+  for (const asm of [
+    "lock add dword [rsi+8], ecx", "lock sub qword [rsi+8], rcx", "lock adc word [rsi+8], cx", "lock sbb byte [rsi+8], cl",
+    "lock and qword [rsi+8], -3", "lock or dword [rsi+8], 0x1234", "lock xor byte [rsi+8], 0x55", "lock inc qword [rsi+8]",
+    "lock dec word [rsi+8]", "lock neg dword [rsi+8]", "lock not byte [rsi+8]", "lock btc qword [rsi+8], 63",
+    "db 0xf6, 0xcb, 0x5a ; test bl, 0x5a via F6 /1", "db 0xf7, 0xcb, 0x78, 0x56, 0x34, 0x12 ; test ebx, imm via F7 /1",
+    "db 0xc0, 0xf3, 0x03 ; sal bl, 3 via C0 /6", "db 0xd1, 0xf3 ; sal ebx, 1 via D1 /6", "db 0x49, 0x90 ; xchg r8, rax",
+    "db 0x66, 0x90 ; nop", "pause", "db 0x0f, 0x1f, 0x44, 0x00, 0x00 ; nop dword [rax+rax]", "db 0x48, 0x0f, 0xc3, 0x4e, 0x10 ; movnti [rsi+16], rcx",
+  ]) encodings.push({ asm, regs, undef: asm.includes("sal bl, 3") ? F.OF | F.AF : asm.includes("sal") ? F.AF : 0 });
+}
+suite.add("LOCK forms and alias encodings", 64, encodings);
+const enc32: DiffCase[] = [];
+for (let i = 0; i < 8; i++) {
+  for (const asm of ["db 0x82, 0xc3, 0x7f ; add bl, 0x7f via 82", "db 0x82, 0xfb, 0x80 ; cmp bl, 0x80 via 82", "db 0x82, 0xeb, 0x01 ; sub bl, 1 via 82"]) {
+    enc32.push({ asm, regs: { ebx: BigInt(rng.u32()) } });
+  }
+}
+suite.add("82 alias (32-bit code)", 32, enc32);
+
 describe("integer ALU vs host CPU", () => {
   beforeAll(() => { suite.run(64); suite.run(32); }, 120_000);
   for (const g of suite.groups) it(g, () => suite.check(g));

@@ -83,6 +83,9 @@ function addr16Cases(): DiffCase[] {
 suite.add("string ops, 64-bit code", 64, stringCases(64));
 suite.add("string ops, 32-bit code", 32, stringCases(32));
 suite.add("string ops, 16-bit addresses", 32, addr16Cases());
+// Source segment overrides (ES/SS are flat like DS in both runs); the destination stays ES.
+suite.add("string ops, segment overrides", 32, ["es lodsd", "ss movsb", "cs lodsw", "es rep movsd", "ss repe cmpsb", "fs stosb"].flatMap((asm) =>
+  asm.startsWith("fs") ? [] : [1, 2, 3].map((n) => ({ asm, regs: { esi: BigInt(WIN), edi: BigInt(WIN + 64), ecx: BigInt(n) }, mem: similarMem() }))));
 // The F2 prefix on MOVS/STOS/LODS repeats like F3.
 suite.add("REPNE MOVS/STOS/LODS", 64, [1, 3, 9, 17].map((n) => ({
   asm: "db 0xf2\nmovsb\ndb 0xf2\nstosd\ndb 0xf2\nlodsw", regs: { rsi: BigInt(WIN), rdi: BigInt(WIN + 64), rcx: BigInt(n) },
