@@ -15,6 +15,7 @@ import { fixedRateTsc } from "./lapic-timer.js";
 import { Pic8259 } from "./pic-8259.js";
 import { PIT_HZ, Pit8254 } from "./pit-8254.js";
 import { Port61 } from "./port61.js";
+import { RtcMc146818 } from "./rtc-mc146818.js";
 import { createTestMachine } from "./testing/test-machine.js";
 
 class Cpu implements CpuInterruptSink {
@@ -37,7 +38,9 @@ function board() {
   const p61 = new Port61("p61", { clock: m.clock, logger: m.logger, speakerTimer: pit.channel(2) });
   const hpet = new Hpet("hpet", { clock: m.clock, logger: m.logger, routes: ioapic.irq, legacy: [ioapic.irq[2]!, ioapic.irq[8]!] });
   const pm = new AcpiPm("pm", { clock: m.clock, logger: m.logger, system: m.system, sci: ioapic.irq[9]!, s5SleepType: 5 });
-  for (const d of [lapic, ioapic, pic, pit, p61, hpet, pm]) d.realize();
+  const rtc = new RtcMc146818("rtc", { clock: m.clock, logger: m.logger, irq: splitIrq(pic.irq[8]!, ioapic.irq[8]!), startTimeMs: 0 });
+  for (const d of [lapic, ioapic, pic, pit, p61, hpet, pm, rtc]) d.realize();
+  m.mapIo(0x70, 2, rtc);
   m.mapIo(0x20, 2, pic.master);
   m.mapIo(0xa0, 2, pic.slave);
   m.mapIo(0x4d0, 2, pic.elcr);
@@ -49,7 +52,7 @@ function board() {
   m.mapMmio(0xfee00000, 0x1000, lapic);
   m.mapMmio(0xfec00000, 0x100, ioapic);
   m.mapMmio(0xfed00000, 0x400, hpet);
-  return { m, cpu, lapic, ioapic, pic, pit, hpet, pm };
+  return { m, cpu, lapic, ioapic, pic, pit, hpet, pm, rtc, p61 };
 }
 
 describe("PC interrupt platform", () => {
@@ -114,5 +117,54 @@ describe("PC interrupt platform", () => {
     expect(m.inb(0x61) & 0x20).toBe(0);
     m.advance(1000);
     expect(m.inb(0x61) & 0x20).toBe(0x20);
+  });
+});
+
+/** xorshift32, seeded so a failure reproduces. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+describe("PC interrupt platform under random guest traffic", () => {
+  it.each([1, 2, 3])("never throws and keeps JSON-safe state (seed %i)", (seed) => {
+    const b = board();
+    const { m, lapic } = b;
+    const r = rng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const ports = [0x20, 0x21, 0xa0, 0xa1, 0x4d0, 0x4d1, 0x40, 0x41, 0x42, 0x43, 0x61, 0x70, 0x71, 0x600, 0x602, 0x604, 0x608];
+    const lines = [b.pic.irq, b.ioapic.irq].flat();
+    const val = (): number => (r() < 0.3 ? pick([0, 0xff, 0xffffffff, 0x11, 0x1ff, 0x34]) : Math.floor(r() * 2 ** 32)) >>> 0;
+    for (let i = 0; i < 4000; i++) {
+      const k = r();
+      if (k < 0.3) {
+        const port = pick(ports);
+        if (r() < 0.5) m.io.write(port, val(), 1); else m.io.read(port, pick([1, 2, 4] as const));
+      } else if (k < 0.6) {
+        const base = pick([0xfee00000, 0xfec00000, 0xfed00000]);
+        const off = Math.floor(r() * (base === 0xfec00000 ? 0x100 : base === 0xfed00000 ? 0x400 : 0x1000)) & ~3;
+        if (r() < 0.5) m.writel(base + off, val()); else m.readl(base + off);
+      } else if (k < 0.7) {
+        const msr = pick([0x1b, 0x6e0, 0x800 + Math.floor(r() * 0x100)]);
+        if (r() < 0.5) lapic.writeMsr(msr, val(), r() < 0.8 ? 0 : val()); else lapic.readMsr(msr);
+      } else if (k < 0.8) {
+        pick(lines).set(r() < 0.5 ? 0 : 1);
+      } else if (k < 0.9) {
+        m.advance(Math.floor(r() * 2_000_000));
+      } else if (b.cpu.pending) {
+        lapic.ackInterrupt();
+      } else {
+        lapic.deliverMsi(val(), val());
+      }
+    }
+    for (const d of [lapic, b.ioapic, b.pic, b.pit, b.p61, b.hpet, b.pm, b.rtc]) {
+      const st = d.getState();
+      expect(JSON.parse(JSON.stringify(st))).toEqual(st);
+    }
   });
 });
