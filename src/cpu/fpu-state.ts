@@ -109,3 +109,31 @@ export function f80Tag(lo: number, hi: number, se: number): number {
   if (exp === 0) return hi === 0 && lo === 0 ? 1 : 2;
   return hi & 0x80000000 ? 0 : 2; // unnormals are special
 }
+
+/**
+ * What the MMX/SSE/x87/XSAVE semantics implement, for the CPUID model (cpuid.ts) to advertise.
+ * Not implemented, so never to be advertised: AVX and everything VEX/EVEX-encoded, FMA, F16C,
+ * AES-NI, PCLMULQDQ, SHA, XSAVES/XRSTORS (IA32_XSS), XGETBV with ECX = 1, and XCR0 bits > 1.
+ */
+export const SIMD_FEATURES = {
+  /** CPUID.1:EDX */ fpu: true, mmx: true, fxsr: true, sse: true, sse2: true,
+  /** CPUID.1:ECX */ sse3: true, ssse3: true, sse41: true, sse42: true, xsave: true,
+  /** CPUID.(EAX=0DH,ECX=1):EAX */ xsaveopt: true, xsavec: true, xgetbv1: false, xsaves: false,
+  avx: false, fma: false, f16c: false, aes: false, pclmulqdq: false,
+} as const;
+
+/** XCR0 bits supported: x87 (0) and SSE (1). */
+export const XCR0_SUPPORTED = 3;
+/** Size of the XSAVE area for x87+SSE: the 512-byte legacy region and the 64-byte header. */
+export const XSAVE_SIZE = 576;
+
+/**
+ * CPUID leaf 0DH (SDM vol 1 13.2) for these components, as [EAX, EBX, ECX, EDX]. Subleaf 0:
+ * supported XCR0 bits, the area size for the components enabled in `xcr0`, the maximum size;
+ * subleaf 1: XSAVEOPT and XSAVEC, compacted size; subleaves >= 2: components that do not exist.
+ */
+export function xsaveCpuidLeaf(subleaf: number, _xcr0: number): [number, number, number, number] {
+  if (subleaf === 0) return [XCR0_SUPPORTED, XSAVE_SIZE, XSAVE_SIZE, 0];
+  if (subleaf === 1) return [0x3, XSAVE_SIZE, 0, 0];
+  return [0, 0, 0, 0];
+}

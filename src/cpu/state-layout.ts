@@ -21,7 +21,9 @@
  *  0x280  run-loop words i32 each (RunWord)
  *  0x300  xmm[16]        16 bytes each
  *  0x400  mxcsr          i32
- *  0x410  x87            fpr[8] as 16-byte slots, then control/status/tag words (FpuOff)
+ *  0x410  x87            fpr[8] as 16-byte slots (80-bit images), then control/status/TOP/tag
+ *                        words, pointers and two 16-byte scratch slots (fpu-state.ts FpuOff)
+ *  0x4E0  free up to END
  *  0x600  end (STATE_SIZE is 0x2000; the rest is reserved)
  */
 

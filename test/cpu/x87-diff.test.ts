@@ -77,7 +77,7 @@ describe("x87 matches the host FPU (double precision control)", () => {
     "fcom st1", "fcomp st1", "fcompp", "fucom st1", "fucomp st1", "fucompp", "fcomi st0, st1", "fucomi st0, st1", "fcomip st0, st1",
     "fucomip st0, st1", "ftst", "fxam", "fcmovb st0, st1", "fcmove st0, st1", "fcmovbe st0, st1", "fcmovu st0, st1",
     "fcmovnb st0, st1", "fcmovne st0, st1", "fcmovnbe st0, st1", "fcmovnu st0, st1",
-  ].map((insn) => ({ insn })).concat([{ insn: "fcom qword MEM", memKind: "f64" }, { insn: "ficomp dword MEM", memKind: "int" } as X87Case]), 6, 22));
+  ].map((insn): X87Case => ({ insn })).concat([{ insn: "fcom qword MEM", memKind: "f64" }, { insn: "ficomp dword MEM", memKind: "int" }]), 6, 22));
   it("loads, stores, integer conversions with each rounding mode", () => {
     const cases: X87Case[] = [];
     for (const cw of [0x27f, 0x67f, 0xa7f, 0xe7f]) {

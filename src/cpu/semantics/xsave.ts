@@ -11,7 +11,7 @@
 
 import { HelperFlag, IrType } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
-import { FpuOff, MXCSR_INIT, MXCSR_MASK, fpuRegOff } from "../fpu-state.js";
+import { FpuOff, MXCSR_INIT, MXCSR_MASK, XCR0_SUPPORTED, XSAVE_SIZE, fpuRegOff } from "../fpu-state.js";
 import { cpuHelper } from "../helper.js";
 import { Access } from "../mmu.js";
 import { Vec } from "../softmmu.js";
@@ -21,19 +21,6 @@ import { X87 } from "../x87-fpu.js";
 import { IMAGE_BUF } from "../x87-ops.js";
 import { linearAddress, type X86Ctx } from "./context.js";
 import { simdCheck, x87Check, type MemOperand } from "./sse-common.js";
-
-/** XCR0 bits this CPU supports: x87 (0) and SSE (1). AVX and later are not implemented. */
-export const XCR0_SUPPORTED = 3;
-/** Size of the XSAVE area for x87+SSE: legacy region + header. */
-export const XSAVE_SIZE = 576;
-
-/** CPUID leaf 0xD values [EAX, EBX, ECX, EDX] for the CPUID model (cpuid.ts) to return. */
-export function xsaveCpuidLeaf(subleaf: number, xcr0: number): [number, number, number, number] {
-  // EBX: the size for the components enabled in XCR0 (both fit in the legacy region + header)
-  if (subleaf === 0) return [XCR0_SUPPORTED, xcr0 ? XSAVE_SIZE : 512 + 64, XSAVE_SIZE, 0];
-  if (subleaf === 1) return [0x3, XSAVE_SIZE, 0, 0]; // XSAVEOPT, XSAVEC; no XGETBV1, no XSAVES
-  return [0, 0, 0, 0];
-}
 
 const enum Kind { FXSAVE, FXRSTOR, XSAVE, XSAVEC, XRSTOR }
 
