@@ -295,6 +295,8 @@ export class RtcMc146818 extends Device<RtcMc146818State> implements RegionOps {
     const wasRunning = this._running;
     if (wasRunning) this._latchTime(); // registers now hold the time in the old format
     const nv = v & B_SET ? v & ~B_UIE : v; // setting SET clears UIE (datasheet)
+    if (v & 0x01) this._opts.logger.unimp("mc146818rtc: daylight saving enable (DSE) is ignored");
+    if (v & 0x08) this._opts.logger.unimp("mc146818rtc: square-wave output (SQWE) has no pin");
     this._cmos[REG_B] = nv;
     if (!wasRunning && this._running) this._setTimeFromRegs();
     // IRQF follows the enables of flags already pending.
