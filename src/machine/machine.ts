@@ -35,6 +35,8 @@ export interface MachineOptions {
   noReboot?: boolean;
   /** Host time in ms, for statistics (compile time). */
   nowMs?: () => number;
+  /** Guest wall-clock time at power-on (Unix ms) for the RTC; hosts pass Date.now(). */
+  rtcStartMs?: number;
 }
 
 export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;

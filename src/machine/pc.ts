@@ -8,6 +8,11 @@
  *   ports    0x3F8 COM1 (IRQ 4)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
  *            0xCF8/0xCFC PCI configuration (mechanism #1; 0xCF9 byte = reset control)
  *            0x80 POST (ignored)
+ *            0x20/0xA0 8259 PICs, 0x4D0 ELCR, 0x40 PIT (IRQ 0 -> IOAPIC pin 2), 0x61 port B,
+ *            0x70 RTC/CMOS (IRQ 8), 0x600/0x604/0x608/0xAFE0 ACPI PM (SCI = IRQ 9)
+ *   MMIO     0xFEE00000 local APIC, 0xFEC00000 IOAPIC
+ *   IRQs     ISA IRQ n -> 8259 input n and IOAPIC pin n (IRQ 0 -> pin 2, the MADT override);
+ *            8259 INT -> LAPIC LINT0 (ExtINT); IOAPIC -> LAPIC; LAPIC level EOI -> IOAPIC
  *   PCI      00:00.0 i440FX host bridge, 00:01.0 PIIX3 ISA bridge; the PCI memory and I/O
  *            spaces sit under RAM and the ISA ports (lower priority)
  */
@@ -25,7 +30,16 @@ import { semantics } from "../cpu/semantics/index.js";
 import { NullCharBackend } from "../devices/char-backend.js";
 import { DebugExit } from "../devices/debug-exit.js";
 import { I8042 } from "../devices/i8042.js";
-import { noIrq } from "../devices/irq.js";
+import { splitIrq, type IrqLine } from "../devices/irq.js";
+import { AcpiPm } from "../devices/acpi-pm.js";
+import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
+import { Ioapic } from "../devices/ioapic.js";
+import { Lapic } from "../devices/lapic.js";
+import { fixedRateTsc } from "../devices/lapic-timer.js";
+import { Pic8259 } from "../devices/pic-8259.js";
+import { Pit8254 } from "../devices/pit-8254.js";
+import { Port61 } from "../devices/port61.js";
+import { RtcMc146818 } from "../devices/rtc-mc146818.js";
 import { ResetControl } from "../devices/reset-control.js";
 import { I440fxHost } from "../devices/pci/i440fx-host.js";
 import { PciBus } from "../devices/pci/pci-bus.js";
@@ -44,10 +58,18 @@ import { Machine, type MachineOptions } from "./machine.js";
 const enum PcIo {
   COM1 = 0x3f8, COM1_IRQ = 4,
   KBD_DATA = 0x60, KBD_CMD = 0x64, KBD_IRQ = 1, MOUSE_IRQ = 12,
+  PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0, PIT = 0x40, PIT_IRQ = 0, PIT_IOAPIC_PIN = 2,
+  PORT61 = 0x61, RTC = 0x70, RTC_IRQ = 8,
   DEBUG_EXIT = 0xf4, PCI_CONFIG_ADDRESS = 0xcf8, PCI_CONFIG_DATA = 0xcfc, POST = 0x80,
   /** devfn of the PCI functions (device << 3 | function). */
   DEVFN_HOST = 0, DEVFN_ISA = 1 << 3,
 }
+
+/** Local APIC and IOAPIC MMIO (Intel MP spec defaults, as in the MADT). */
+const enum PcMmio { LAPIC = 0xfee00000, LAPIC_SIZE = 0x1000, IOAPIC = 0xfec00000, IOAPIC_SIZE = 0x100 }
+
+/** The TSC and the LAPIC timer both run at 1 GHz of virtual time (a TSC tick is 1 ns). */
+const TSC_HZ = 1_000_000_000;
 
 /** A region that reads zero and ignores writes (POST codes, delays). */
 const sinkOps: RegionOps = { read: () => 0, write: () => {} };
@@ -71,6 +93,10 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   const log = m.log;
   const ram = m.ram;
 
+  const memoryMap = pcMemoryMap(m.ramBytes);
+  // Describe only what the board has: no HPET or PCIe ECAM yet.
+  const platformTables = { ...defaultPlatformTables(1), hpet: null, ecam: null };
+
   // Address spaces: 2^52 of physical memory, 64 KiB of ports.
   const sysRoot = MemoryRegion.container("system", 2 ** 52);
   sysRoot.addSubregion(MemoryRegion.ram("pc.ram", ram), 0);
@@ -78,10 +104,45 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   const ioRoot = MemoryRegion.container("io", 0x10000);
   m.io = m.own(new AddressSpace("I/O", ioRoot, log));
 
-  // Devices (IRQ lines stay unconnected until the interrupt controllers are on the board).
+  // Interrupt controllers. The CPU is created below; the LAPIC reaches it through `sink`.
+  const clock = m.clock;
+  const sink: CpuInterruptSink = {
+    setInterruptPending: (p) => m.cpu.setInterruptPending(p),
+    nmi: () => m.cpu.nmi(),
+    init: () => m.cpu.init(),
+    sipi: (v) => m.cpu.sipi(v),
+  };
+  const lapic = new Lapic("apic", { clock, logger: log, cpu: sink, apicId: 0, tsc: fixedRateTsc(TSC_HZ), busHz: TSC_HZ });
+  const ioapic = new Ioapic("ioapic", { logger: log, target: lapic, ioapicId: platformTables.ioapicId });
+  m.own(lapic.onLevelEoi((v) => ioapic.eoi(v)));
+  const pic = new Pic8259("pic", { logger: log, output: lapic.lint0 });
+  lapic.connectExtInt(pic);
+  /** ISA IRQ n: 8259 input n and IOAPIC pin n (IRQ 0 comes in on pin 2). */
+  const isaIrq = (n: number): IrqLine => splitIrq(pic.irq[n]!, ioapic.irq[n === PcIo.PIT_IRQ ? PcIo.PIT_IOAPIC_PIN : n]!);
+  const pit = new Pit8254("pit", { clock, logger: log, outputs: [isaIrq(PcIo.PIT_IRQ)] });
+  const port61 = new Port61("port61", { clock, logger: log, speakerTimer: pit.channel(2) });
+  const rtc = new RtcMc146818("rtc", { clock, logger: log, irq: isaIrq(PcIo.RTC_IRQ), startTimeMs: opts.rtcStartMs ?? Date.UTC(2026, 0, 1) });
+  const pmCfg = platformTables.pm;
+  const acpiPm = new AcpiPm("acpi-pm", {
+    clock, logger: log, system: m, sci: isaIrq(pmCfg.sciIrq), s5SleepType: pmCfg.s5SlpTyp,
+    timer32: pmCfg.pmTimer32, sciEnabledAtReset: pmCfg.smiCmdPort === 0, gpe0Length: pmCfg.gpe0Len,
+  });
+  sysRoot.addSubregion(MemoryRegion.io("lapic", PcMmio.LAPIC_SIZE, lapic), PcMmio.LAPIC);
+  sysRoot.addSubregion(MemoryRegion.io("ioapic", PcMmio.IOAPIC_SIZE, ioapic), PcMmio.IOAPIC);
+  ioRoot.addSubregion(MemoryRegion.io("pic-master", 2, pic.master), PcIo.PIC_MASTER);
+  ioRoot.addSubregion(MemoryRegion.io("pic-slave", 2, pic.slave), PcIo.PIC_SLAVE);
+  ioRoot.addSubregion(MemoryRegion.io("elcr", 2, pic.elcr), PcIo.ELCR);
+  ioRoot.addSubregion(MemoryRegion.io("pit", 4, pit), PcIo.PIT);
+  ioRoot.addSubregion(MemoryRegion.io("port61", 1, port61), PcIo.PORT61);
+  ioRoot.addSubregion(MemoryRegion.io("rtc", 2, rtc), PcIo.RTC);
+  ioRoot.addSubregion(MemoryRegion.io("acpi-pm1a-evt", 4, acpiPm.evt), pmCfg.pm1aEvtPort);
+  ioRoot.addSubregion(MemoryRegion.io("acpi-pm1a-cnt", 2, acpiPm.cnt), pmCfg.pm1aCntPort);
+  ioRoot.addSubregion(MemoryRegion.io("acpi-pm-tmr", 4, acpiPm.tmr), pmCfg.pmTmrPort);
+  ioRoot.addSubregion(MemoryRegion.io("acpi-gpe0", pmCfg.gpe0Len, acpiPm.gpe0), pmCfg.gpe0Port);
+
   const serialBackend = opts.serial ?? new NullCharBackend();
-  const serial = new Serial16550({ irq: noIrq, backend: serialBackend, clock: m.clock, logger: log, id: "com1" });
-  const kbd = new I8042({ kbdIrq: noIrq, mouseIrq: noIrq, system: m, logger: log });
+  const serial = new Serial16550({ irq: isaIrq(PcIo.COM1_IRQ), backend: serialBackend, clock, logger: log, id: "com1" });
+  const kbd = new I8042({ kbdIrq: isaIrq(PcIo.KBD_IRQ), mouseIrq: isaIrq(PcIo.MOUSE_IRQ), system: m, logger: log });
   const debugExit = new DebugExit({ system: m, ioSize: 4 });
   const resetCtl = new ResetControl({ system: m });
   ioRoot.addSubregion(MemoryRegion.io("serial", 8, serial), PcIo.COM1);
@@ -101,7 +162,7 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   ioRoot.addSubregion(MemoryRegion.io("pci-config-address", 4, pciHost.configAddressOps), PcIo.PCI_CONFIG_ADDRESS);
   ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
   ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
-  const devices = [serial, kbd, debugExit, resetCtl, pciHost, ...pciDevices];
+  const devices = [lapic, ioapic, pic, pit, port61, rtc, acpiPm, serial, kbd, debugExit, resetCtl, pciHost, ...pciDevices];
   for (const d of devices) { m.own(d); d.realize(); }
   m.serial = serial;
 
@@ -117,7 +178,11 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
       in: (port, size) => m.io.read(port, size),
       out: (port, value, size) => m.io.write(port, value, size),
     },
-    irq: null,
+    irq: lapic,
+    apic: {
+      readMsr: (msr) => lapic.readMsr(msr) ?? null,
+      writeMsr: (msr, lo, hi) => lapic.writeMsr(msr, lo, hi),
+    },
     readTsc: () => {
       const ns = m.clock.now();
       const hi = Math.floor(ns / 4294967296);
@@ -125,7 +190,10 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
     },
     requestReset: (reason) => m.requestReset(reason),
   };
-  m.cpu = m.own(new Cpu({ memory: m.wasmMemory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs) }));
+  m.cpu = m.own(new Cpu({
+    memory: m.wasmMemory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs),
+    model: { tscKhz: TSC_HZ / 1000, busKhz: TSC_HZ / 1000 },
+  }));
   m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));
 
   // Firmware tables and the kernel.
@@ -134,10 +202,6 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
     write: (gpa, bytes) => { checkRange(ramBytes, gpa, bytes.length); ram.set(bytes, gpa); },
     read: (gpa, len) => { checkRange(ramBytes, gpa, len); return ram.slice(gpa, gpa + len); },
   };
-  const memoryMap = pcMemoryMap(ramBytes);
-  // Describe only what the board has: no HPET or ECAM yet (the IOAPIC cannot be left out of
-  // the tables; until it is on the board Linux sees it but gets no interrupts through it).
-  const platformTables = { ...defaultPlatformTables(1), hpet: null, ecam: null };
   const boot = (): void => {
     ram.fill(0);
     const rsdp = writeFirmwareTables(guest, platformTables).acpiRsdpGpa;
