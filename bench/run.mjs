@@ -410,7 +410,7 @@ function ratioLines(tsemu, peers) {
 function markdown(meta, suites) {
   const out = [];
   out.push(`# tsemu benchmark results`, "");
-  out.push(`${meta.date} · commit ${meta.commit} · ${meta.cpu} (${meta.cores} cores, load ${meta.loadavg.join(" ")}) · Node ${meta.node} · ${meta.qemu ?? "QEMU missing"} · v86 ${meta.v86 ?? "missing"}`, "");
+  out.push(`${meta.date} · commit ${meta.commit}${meta.srcChanges ? ` + ${meta.srcChanges} uncommitted src/ changes` : ""} · ${meta.cpu} (${meta.cores} cores, load ${meta.loadavg.join(" ")}) · Node ${meta.node} · ${meta.qemu ?? "QEMU missing"} · v86 ${meta.v86 ?? "missing"}`, "");
   out.push(`Command: \`${meta.command}\` (${meta.runs} runs per peer for the bare-metal workload, ${meta.bootRuns} for the Linux guests, round-robin; median (min–max, n) of marker-to-marker wall time, measured by the parent with hrtime).`, "");
   for (const s of suites) {
     const tsemu = s.peers.find((p) => p.name.startsWith("tsemu"));
@@ -501,6 +501,8 @@ async function main() {
   const meta = {
     date: new Date().toISOString(),
     commit: firstLine("git", ["-C", root, "rev-parse", "--short", "HEAD"]) ?? "unknown",
+    // the bench runs the working tree: say when src/ differs from the commit
+    srcChanges: (() => { try { return execFileSync("git", ["-C", root, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).split("\n").filter(Boolean).length; } catch { return null; } })(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     runs: opts.runs, bootRuns: opts.bootRuns, scale: opts.scale, quick: opts.quick,
     cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg: loadavg().map((x) => x.toFixed(2)),

@@ -106,7 +106,7 @@ if (machine) {
     tlb: numbers(cpu.softmmu.tlb.stats),
     tbs: numbers(cpu.tbs.stats),
   };
-  try { report.rip = `0x${cpu.state.rip.toString(16)}`; } catch { /* state layout changed under us */ }
+  try { report.rip = `0x${BigInt.asUintN(64, BigInt(cpu.state.rip)).toString(16)}`; } catch { /* state layout changed under us */ }
 }
 report.maxRssKiB = process.resourceUsage().maxRSS;
 writeFileSync(job.reportFile, JSON.stringify(report));
