@@ -20,24 +20,18 @@ import { Device } from "./device.js";
 import { IrqPin, type IrqLevel } from "./irq.js";
 import { LapicTimer, TimerMode, type LapicTimerState, type TscSource } from "./lapic-timer.js";
 import { ApicRegs as R, DeliveryMode, LVT_WRITE_MASK, type ApicInterruptTarget } from "./lapic-defs.js";
+import {
+  apicDestinationMatches, BASE_BSP, BASE_EN, BASE_EXTD, blankLapicState, clearBit, ESR_ILLEGAL_REG, ESR_RECV_ILLEGAL,
+  ESR_SEND_ILLEGAL, highestBit, type LapicCoreState, Lvt, LVT_MASKED, setBit, SVR_ENABLE, testBit,
+} from "./lapic-state.js";
 
 export { DeliveryMode, type ApicInterruptTarget } from "./lapic-defs.js";
+export type { LapicCoreState } from "./lapic-state.js";
 
 export const MSR_IA32_APIC_BASE = 0x1b;
 export const MSR_IA32_TSC_DEADLINE = 0x6e0;
 const X2APIC_MSR_FIRST = 0x800;
 const X2APIC_MSR_LAST = 0x8ff;
-
-const BASE_BSP = 1 << 8;
-const BASE_EXTD = 1 << 10;
-const BASE_EN = 1 << 11;
-const SVR_ENABLE = 0x100;
-const LVT_MASKED = 0x10000;
-const ESR_SEND_ILLEGAL = 0x20;
-const ESR_RECV_ILLEGAL = 0x40;
-const ESR_ILLEGAL_REG = 0x80;
-/** LVT indices, in register order 0x320..0x370. */
-const enum Lvt { TIMER = 0, THERMAL = 1, PERF = 2, LINT0 = 3, LINT1 = 4, ERROR = 5 }
 
 export interface LapicOptions {
   clock: VirtualClock;
@@ -59,36 +53,10 @@ export interface LapicOptions {
   onBaseChange?: (gpa: number) => void;
 }
 
-/** The APIC's registers (timer counting state is separate). */
-export interface LapicCoreState {
-  [key: string]: number | number[] | boolean;
-  base: number; enabled: boolean; x2apic: boolean; id: number; tpr: number; ldr: number; dfr: number;
-  svr: number; irr: number[]; isr: number[]; tmr: number[]; esr: number; pendingEsr: number;
-  icrLo: number; icrHi: number; lvt: number[]; lint0: number; lint1: number; extIntRequested: boolean;
-}
-
 export interface LapicState {
   [key: string]: LapicCoreState | LapicTimerState;
   core: LapicCoreState;
   timer: LapicTimerState;
-}
-
-function highestBit(words: number[]): number {
-  for (let i = 7; i >= 0; i--) {
-    const w = words[i]!;
-    if (w !== 0) return i * 32 + 31 - Math.clz32(w);
-  }
-  return -1;
-}
-const setBit = (w: number[], v: number): void => { w[v >> 5] = (w[v >> 5]! | (1 << (v & 31))) >>> 0; };
-const clearBit = (w: number[], v: number): void => { w[v >> 5] = (w[v >> 5]! & ~(1 << (v & 31))) >>> 0; };
-const testBit = (w: number[], v: number): boolean => ((w[v >> 5]! >>> (v & 31)) & 1) === 1;
-
-function blankState(id: number): LapicCoreState {
-  return { base: 0xfee00000, enabled: true, x2apic: false, id, tpr: 0, ldr: 0, dfr: 0xffffffff, svr: 0xff,
-    irr: new Array<number>(8).fill(0), isr: new Array<number>(8).fill(0), tmr: new Array<number>(8).fill(0),
-    esr: 0, pendingEsr: 0, icrLo: 0, icrHi: 0, lvt: new Array<number>(6).fill(LVT_MASKED), lint0: 0, lint1: 0,
-    extIntRequested: false };
 }
 
 export class Lapic extends Device<LapicState> implements RegionOps, InterruptSource, ApicInterruptTarget {
@@ -120,7 +88,7 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
     this._bsp = opts.bsp ?? true;
     this._x2Supported = opts.x2apic ?? true;
     this._extInt = opts.extInt;
-    this._s = blankState(opts.apicId);
+    this._s = blankLapicState(opts.apicId);
     this._timer = new LapicTimer(opts.clock, busHz, opts.tsc, () => this._timerMode(), () => this._timerFired());
     this._register(this._timer.timer);
     this.lint0 = new IrqPin((l) => this._lintChanged(0, l));
@@ -140,7 +108,7 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
 
   protected onReset(): void {
     const oldBase = this._s.base;
-    this._s = blankState(this._opts.apicId);
+    this._s = blankLapicState(this._opts.apicId);
     this._s.lint0 = this.lint0.level;
     this._s.lint1 = this.lint1.level;
     this._timer.reset();
@@ -239,27 +207,11 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
     }
   }
 
-  /** Does a destination (physical ID or logical MDA) select this APIC? */
-  private _matches(dest: number, logical: boolean): boolean {
-    const s = this._s;
-    if (s.x2apic) {
-      if (dest === 0xffffffff) return true;
-      if (!logical) return dest === s.id;
-      return (dest >>> 16) === (s.ldr >>> 16) && (dest & s.ldr & 0xffff) !== 0;
-    }
-    dest &= 0xff;
-    if (dest === 0xff) return true;
-    if (!logical) return dest === (s.id & 0xff);
-    const ldr = s.ldr >>> 24;
-    if ((s.dfr >>> 28) === 0xf) return (dest & ldr) !== 0; // flat model
-    return (dest >> 4) === (ldr >> 4) && (dest & ldr & 0xf) !== 0; // cluster model
-  }
-
   /** Entry point for the IOAPIC (and MSIs): an interrupt message on the APIC bus. */
   deliver(vector: number, deliveryMode: DeliveryMode, logicalDest: boolean, dest: number, levelTriggered: boolean): void {
     // 8-bit destinations from the IOAPIC/MSI: 0xff is a broadcast in either mode.
     const d = this._s.x2apic && dest === 0xff ? 0xffffffff : dest;
-    if (!this._matches(d, logicalDest)) return;
+    if (!apicDestinationMatches(this._s, d, logicalDest)) return;
     this._deliverLocal(deliveryMode, vector, levelTriggered, true);
   }
 
@@ -282,7 +234,7 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
       return;
     }
     const dest = this._s.x2apic ? hi >>> 0 : hi >>> 24;
-    const self = shorthand === 1 || shorthand === 2 || (shorthand === 0 && this._matches(dest, logical));
+    const self = shorthand === 1 || shorthand === 2 || (shorthand === 0 && apicDestinationMatches(this._s, dest, logical));
     this._opts.logger.log("apic", `apic: IPI icr=${hi.toString(16)}:${lo.toString(16)} self=${self}`);
     // Level-triggered IPIs other than INIT de-assert are edge in effect (SDM 11.6.1).
     if (self) this._deliverLocal(mode, vector, mode === DeliveryMode.INIT && level, assert);
@@ -474,7 +426,7 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
     if (!en && s.enabled) {
       // Global disable: the APIC loses its state as on reset (except the ID and base).
       const keep = { id: s.id, base: s.base, lint0: s.lint0, lint1: s.lint1 };
-      this._s = { ...blankState(keep.id), ...keep, enabled: false };
+      this._s = { ...blankLapicState(keep.id), ...keep, enabled: false };
       this._timer.reset();
     }
     this._s.enabled = en;
