@@ -111,6 +111,9 @@ function moveCases(): DiffCase[] {
     out.push({ asm: "db 0x66, 0x0f, 0xcb", regs: { rbx: rng.u64() } }); // bswap bx (undefined: Intel clears)
     out.push({ asm: "mov bh, cl\nmov ch, al\nmov r8b, dl\nmov dh, bl", regs: { rcx: rng.u64(), rax: rng.u64(), rdx: rng.u64() } });
     out.push({ asm: "mov ebx, ecx\nmov si, dx\nmov r9, 0x123456789abcdef", regs: { rcx: rng.u64(), rdx: rng.u64() } });
+    // moffs forms (A0..A3) with 64- and 32-bit addresses.
+    out.push({ asm: `mov al, [qword ${W + 8}]\nmov [qword ${W + 16}], ax\nmov eax, [qword ${W + 24}]\nmov rcx, rax\nmov rax, [qword ${W + 32}]`, regs: { rax: rng.u64() } });
+    out.push({ asm: `a32 mov eax, [dword ${W + 40}]\na32 mov [dword ${W + 48}], rax`, regs: { rax: rng.u64() } });
   }
   // LEA with every address size and operand size.
   for (let i = 0; i < 10; i++) {

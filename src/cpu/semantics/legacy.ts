@@ -7,7 +7,7 @@
  */
 
 import type { Temp } from "../../jit/ir/types.js";
-import { CcKind, ccOp, Eflag, storeEflagsCc } from "../flags.js";
+import { CcKind, ccOp, Eflag, sext, storeEflagsCc, zext } from "../flags.js";
 import { Seg } from "../decode/insn.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
@@ -15,7 +15,6 @@ import { getArithFlags } from "./cc.js";
 import {
   loadMem, operand, read, readGpr, segAddress, setCc, stackSize, storeMem, writeGpr, type X86Ctx,
 } from "./context.js";
-import { sext, zext } from "../flags.js";
 
 /** SF ZF PF of an 8-bit value (i64) as an i32 flag word. */
 function szp8(ctx: X86Ctx, v: Temp): Temp {
