@@ -66,7 +66,7 @@ export const FEATURES = {
   clflushopt: [7, CpuidReg.EBX, 23, true],
   rdpid: [7, CpuidReg.ECX, 22, true],
   specCtrl: [7, CpuidReg.EDX, 26, false],
-  archCapabilities: [7, CpuidReg.EDX, 29, false],
+  archCapabilities: [7, CpuidReg.EDX, 29, true], // IA32_ARCH_CAPABILITIES reports "not affected" (msr.ts)
   // ---- leaf 0xD subleaf 1 EAX (only meaningful with xsave)
   xsaveopt: [0xd, CpuidReg.EAX, 0, false],
   // ---- leaf 0x80000001 ECX / EDX
@@ -90,7 +90,7 @@ export const hasFeature = (f: Feature): boolean => FEATURES[f][3];
 export interface CpuModelOptions {
   /** Physical address bits (CPUID 0x80000008 EAX[7:0]); 36..52, default 40. */
   physBits?: number;
-  /** TSC frequency in kHz (default 2 GHz). */
+  /** TSC frequency in kHz: the rate of the board's CpuBus.readTsc (default 1 GHz, a TSC in ns). */
   tscKhz?: number;
   /** LAPIC timer / crystal clock frequency in kHz (default 1 GHz, as QEMU's LAPIC). */
   busKhz?: number;
@@ -121,7 +121,7 @@ export class CpuModel {
 
   constructor(opts: CpuModelOptions = {}) {
     this.physBits = opts.physBits ?? 40;
-    this.tscKhz = opts.tscKhz ?? 2_000_000;
+    this.tscKhz = opts.tscKhz ?? 1_000_000;
     this.busKhz = opts.busKhz ?? 1_000_000;
     if (!Number.isInteger(this.physBits) || this.physBits < 36 || this.physBits > 52)
       throw new ConfigError(`CPU physBits must be an integer in 36..52, got ${String(opts.physBits)}`);

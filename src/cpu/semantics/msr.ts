@@ -19,7 +19,7 @@ import { Cr4, writeEfer } from "./cr.js";
 import { raiseUd, requireCpl0 } from "./system.js";
 
 export const enum Msr {
-  TSC = 0x10, PLATFORM_ID = 0x17, APIC_BASE = 0x1b, FEATURE_CONTROL = 0x3a, BIOS_SIGN_ID = 0x8b, MTRRCAP = 0xfe,
+  TSC = 0x10, PLATFORM_ID = 0x17, ARCH_CAPABILITIES = 0x10a, APIC_BASE = 0x1b, FEATURE_CONTROL = 0x3a, BIOS_SIGN_ID = 0x8b, MTRRCAP = 0xfe,
   SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MCG_CAP = 0x179, MCG_STATUS = 0x17a,
   MISC_ENABLE = 0x1a0, DEBUGCTL = 0x1d9, PAT = 0x277, MTRR_DEF_TYPE = 0x2ff, TSC_DEADLINE = 0x6e0,
   EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083, SFMASK = 0xc0000084,
@@ -27,6 +27,15 @@ export const enum Msr {
 }
 
 const TWO32 = 4294967296;
+
+/**
+ * IA32_ARCH_CAPABILITIES (SDM vol 4 table 2-2): an emulator has no speculative side channels,
+ * so report "not affected" (RDCL_NO, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO,
+ * FBSDP_NO, PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO) and spare Linux page-table isolation
+ * and the VERW buffer clearing on every return to user mode.
+ */
+const ARCH_CAP_NOT_AFFECTED = (1 | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) |
+  (1 << 20) | (1 << 24) | (1 << 26) | (1 << 27)) >>> 0;
 /** Canonical 48-bit address given as (lo, hi): bits 63..47 all equal. */
 export const isCanonical = (_lo: number, hi: number): boolean => { const h = hi | 0; return h >> 15 === (h << 16) >> 31; };
 
@@ -65,6 +74,7 @@ function rdmsr(cpu: Cpu, m: number): [number, number] | null {
       return v ? [v.lo, v.hi] : [s.lo(msrOff(MsrSlot.APIC_BASE)), s.hi(msrOff(MsrSlot.APIC_BASE))];
     }
     case Msr.PLATFORM_ID: case Msr.MCG_CAP: case Msr.MCG_STATUS: return [0, 0];
+    case Msr.ARCH_CAPABILITIES: return hasFeature("archCapabilities") ? [ARCH_CAP_NOT_AFFECTED, 0] : null;
     case Msr.FEATURE_CONTROL: return [1, 0]; // locked, VMX off
     case Msr.MTRRCAP: return [0x508, 0]; // 8 variable ranges, fixed ranges, write-combining
     case Msr.PAT: return [s.lo(msrOff(MsrSlot.PAT)), s.hi(msrOff(MsrSlot.PAT))];

@@ -222,7 +222,18 @@ function CPUID(ctx: X86Ctx): void {
   ctx.b.call(cpuidHelper, []);
 }
 
+/**
+ * VMX, SMX and SMM instructions: none of them is advertised, so all are #UD (SDM: VMCALL etc.
+ * outside VMX operation, GETSEC with CR4.SMXE = 0, RSM outside SMM). Linux probes VMCALL.
+ */
+const VMX_SMX_SMM = {
+  VMCALL: raiseUd, VMLAUNCH: raiseUd, VMRESUME: raiseUd, VMXOFF: raiseUd, VMREAD: raiseUd, VMWRITE: raiseUd,
+  VMPTRLD: raiseUd, VMPTRST: raiseUd, VMCLEAR: raiseUd, VMXON: raiseUd, INVEPT: raiseUd, INVVPID: raiseUd,
+  GETSEC: raiseUd, RSM: raiseUd,
+} satisfies SemanticsTable;
+
 export const systemSemantics: SemanticsTable = {
+  ...VMX_SMX_SMM,
   LGDT: loadTableReg(StateOff.GDTR), LIDT: loadTableReg(StateOff.IDTR),
   SGDT: storeTableReg(StateOff.GDTR), SIDT: storeTableReg(StateOff.IDTR),
   LLDT: loadSysSeg(lldt), LTR: loadSysSeg(ltr), SLDT: storeSysSeg(SegIndex.LDTR), STR: storeSysSeg(SegIndex.TR),
