@@ -26,8 +26,8 @@ export interface CpuIoBus {
  * x2APIC MSRs 0x800..0x8FF and IA32_TSC_DEADLINE (0x6E0), and CR8 (= TPR bits 7:4).
  */
 export interface CpuApicBus {
-  /** The MSR as (lo, hi), or null when it does not exist in the current APIC mode (→ #GP). */
-  readMsr(msr: number): { lo: number; hi: number } | null;
+  /** The MSR as (lo, hi), or null/undefined when it does not exist in the current APIC mode (→ #GP). */
+  readMsr(msr: number): { lo: number; hi: number } | null | undefined;
   /** Returns false to refuse the write (→ #GP): reserved bits, read-only register, wrong mode. */
   writeMsr(msr: number, lo: number, hi: number): boolean;
   /** CR8 reads and writes (0..15). */
