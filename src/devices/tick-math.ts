@@ -8,25 +8,41 @@
 
 const SAFE = Number.MAX_SAFE_INTEGER;
 
+/** floor(p / c) for a non-negative integer p <= 2^53 and a positive integer c, exactly. */
+function floorDiv(p: number, c: number): number {
+  const q = Math.floor(p / c);
+  // The rounded quotient may be one off; correct it.
+  if (q * c > p) return q - 1;
+  if ((q + 1) * c <= p) return q + 1;
+  return q;
+}
+
 /** floor(a * b / c) for non-negative integers a, b and positive integer c. */
 export function mulDivFloor(a: number, b: number, c: number): number {
   const p = a * b;
-  if (p <= SAFE) {
-    const q = Math.floor(p / c);
-    // Correct a possible off-by-one of the rounded quotient.
-    if (q * c > p) return q - 1;
-    if ((q + 1) * c <= p) return q + 1;
-    return q;
-  }
+  if (p <= SAFE) return floorDiv(p, c);
+  // Common shapes without BigInt: c a multiple of b (e.g. APIC bus at 1 GHz / divider), or
+  // a split into whole and partial multiples of c (e.g. ns -> PIT ticks after seconds of uptime).
+  if (c % b === 0) return floorDiv(a, c / b);
+  const q = floorDiv(a, c);
+  const r = a - q * c;
+  const hiPart = q * b;
+  const rb = r * b;
+  if (hiPart <= SAFE && rb <= SAFE) return hiPart + floorDiv(rb, c);
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
 /** ceil(a * b / c) for non-negative integers a, b and positive integer c. */
 export function mulDivCeil(a: number, b: number, c: number): number {
-  const q = mulDivFloor(a, b, c);
-  const p = a * b;
-  if (p <= SAFE) return q * c === p ? q : q + 1;
-  return BigInt(q) * BigInt(c) === BigInt(a) * BigInt(b) ? q : q + 1;
+  // ceil(x / c) = floor((x + c - 1) / c), with x = a*b: split a as in mulDivFloor.
+  const q = floorDiv(a, c);
+  const r = a - q * c;
+  const hiPart = q * b;
+  const rb = r * b;
+  if (hiPart <= SAFE && rb + c <= SAFE) return hiPart + floorDiv(rb + c - 1, c);
+  const big = BigInt(a) * BigInt(b);
+  const bc = BigInt(c);
+  return Number((big + bc - 1n) / bc);
 }
 
 export const NS_PER_SEC = 1_000_000_000;
