@@ -191,6 +191,30 @@ function stackCases(): DiffCase[] {
   return out;
 }
 
+/** Near control transfers: the taken path skips a marker store into the window. */
+function controlCases(): DiffCase[] {
+  const out: DiffCase[] = [];
+  const ccs = ["o", "no", "b", "ae", "e", "ne", "be", "a", "s", "ns", "p", "np", "l", "ge", "le", "g"];
+  let n = 0;
+  const l = (): string => `.c${n++}`;
+  for (let i = 0; i < 4; i++) {
+    for (const cc of ccs) {
+      const t = l(), t2 = l();
+      out.push({ asm: `j${cc} ${t}\nmov byte [${W}], 0x55\n${t}:\nj${cc} near ${t2}\nmov byte [${W + 1}], 0x66\n${t2}:`, flags: rng.u32() & 0x8d5 });
+    }
+    const a = l(), b = l(), c = l(), d = l(), e = l();
+    out.push({ asm: `call ${a}\n${a}: pop rbx` });
+    out.push({ asm: `lea rax, [rel ${b}]\njmp rax\nmov byte [${W}], 1\n${b}:` });
+    out.push({ asm: `lea rax, [rel ${c}]\nmov [rsi], rax\njmp [rsi]\nmov byte [${W}], 1\n${c}:`, regs: { rsi: BigInt(W + 8) } });
+    out.push({ asm: `push 0x1111\npush 0x2222\nlea rax, [rel ${d}]\npush rax\nret 16\nmov byte [${W}], 1\n${d}:` });
+    out.push({ asm: `lea rax, [rel ${e}]\ncall rax\nmov byte [${W}], 2\njmp ${e}x\n${e}: pop rcx\npush rcx\nret\n${e}x:` });
+    const f = l();
+    out.push({ asm: `db 0x66\njmp short ${f}\nmov byte [${W}], 3\n${f}:` }); // 66 ignored on near branches (Intel)
+  }
+  return out;
+}
+
+suite.add("Jcc/CALL/RET/JMP", 64, controlCases());
 for (const op of ["BT", "BTS", "BTR", "BTC"]) suite.add(op, 64, btCases(op.toLowerCase()));
 for (const op of ["BSF", "BSR", "TZCNT", "LZCNT", "POPCNT"]) suite.add(op, 64, scanCases(op.toLowerCase()));
 suite.add("MOVBE", 64, movbeCases());
