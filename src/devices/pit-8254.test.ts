@@ -209,4 +209,23 @@ describe("Pit8254", () => {
     b.clock.advanceTo(at(0x2710 * 2));
     expect(b.irq0.history.at(-1)).toBe(1);
   });
+
+  it("stays exact after days of virtual time", () => {
+    const clock = new FakeClock(3 * 86_400e9 + 123);
+    const irq0 = new IrqRecorder();
+    const pit = new Pit8254("pit", { clock, logger: new Logger(), outputs: [irq0] });
+    pit.realize();
+    pit.write(3, 0x34, 1);
+    pit.write(0, 0x9c, 1);
+    pit.write(0, 0x2e, 1); // 11932: 100 Hz
+    const t0 = clock.now();
+    expect(latch(pit, 0)).toBe(11932);
+    clock.advance(5_000_000); // 5 ms: half a period
+    const d = Number((BigInt(clock.now()) * BigInt(PIT_HZ)) / 1_000_000_000n - (BigInt(t0) * BigInt(PIT_HZ)) / 1_000_000_000n);
+    expect(d).toBe(5966);
+    expect(latch(pit, 0)).toBe(11932 - d);
+    const before = irq0.history.length;
+    clock.advance(1e9);
+    expect(irq0.history.slice(before).filter((l) => l === 1).length).toBe(100);
+  });
 });
