@@ -298,4 +298,24 @@ describe("Lapic", () => {
     b.clock.advanceTo(1000);
     expect(b.apic.read(0x200 + 0x70, 4)).toBe(1 << 12);
   });
+
+  it("takes ExtINT, NMI and INIT messages from the IOAPIC, and x2APIC cluster destinations", () => {
+    let acks = 0;
+    const pic: InterruptSource = { hasInterrupt: () => true, ackInterrupt: () => { acks++; return 0x20; } };
+    const { apic, cpu } = make({ extInt: pic });
+    enableSw(apic);
+    apic.deliver(0, DeliveryMode.EXTINT, false, 0, false);
+    expect(cpu.pending).toBe(true);
+    expect(apic.ackInterrupt()).toBe(0x20);
+    expect(acks).toBe(1);
+    expect(cpu.pending).toBe(false);
+    apic.deliver(0, DeliveryMode.NMI, false, 0xff, false);
+    apic.deliver(0, DeliveryMode.INIT, false, 0, false);
+    expect([cpu.nmis, cpu.inits]).toEqual([1, 1]);
+    apic.writeMsr(MSR_IA32_APIC_BASE, 0xfee00c00, 0);
+    apic.deliver(0x71, DeliveryMode.FIXED, true, 0x00000001, false); // cluster 0, member 0
+    apic.deliver(0x72, DeliveryMode.FIXED, true, 0x00010001, false); // cluster 1: not us
+    apic.deliver(0x73, DeliveryMode.FIXED, false, 0xff, false); // 8-bit broadcast from an IOAPIC
+    expect(apic.readMsr(0x823)).toEqual({ lo: (1 << 17) | (1 << 19), hi: 0 });
+  });
 });
