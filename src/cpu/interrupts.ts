@@ -57,8 +57,12 @@ function deliverOnce(cpu: Cpu, vector: number, kind: IntKind, errorCode: number)
     if (s.efer & (1 << 10)) return deliverLong(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
     return deliverProtected(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
   } catch (e) {
-    if (e instanceof DeliveryFault) return false;
-    throw e;
+    if (!(e instanceof DeliveryFault)) throw e;
+    // EXT (error code bit 0): the fault hit the delivery of an event external to the program
+    // (a hardware interrupt or an earlier exception), not INT n (SDM vol 3 6.13).
+    const nv = s.run(RunWord.EXC_VECTOR);
+    if (kind !== IntKind.SOFTWARE && nv >= Vec.TS && nv <= Vec.GP) s.setRun(RunWord.EXC_ERROR, s.run(RunWord.EXC_ERROR) | 1);
+    return false;
   }
 }
 

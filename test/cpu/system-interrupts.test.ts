@@ -59,6 +59,41 @@ function run64(src: string, setup?: (t: TestCpu) => void, budget = 500_000) {
 }
 
 describe("exceptions through a 64-bit IDT", () => {
+  it("reports a not-present gate for an external interrupt as #NP with IDT and EXT bits", () => {
+    let pending = 1;
+    const src: InterruptSource = { hasInterrupt: () => pending > 0, ackInterrupt: () => { pending--; return 0x21; } };
+    const { t, out } = run64(`
+      call load_idt
+      mov rdi, 11
+      lea rsi, [rel np_handler]
+      call set_gate
+      mov rdi, 0x21
+      lea rsi, [rel np_handler]
+      call set_gate
+      and byte [rel idt + 0x21 * 16 + 5], 0x7f   ; gate 0x21 not present
+      sti
+      nop
+    idle:
+      hlt
+      jmp idle
+    np_handler:
+      cmp qword [rsp], 0x21 * 8 + 2 + 1          ; index, IDT, EXT
+      jne .bad
+      mov al, 'N'
+      out 0xe9, al
+      mov al, 1
+      out 0xf4, al
+    .bad:
+      mov al, 2
+      out 0xf4, al
+    `, (t) => {
+      (t.cpu.bus as { irq: InterruptSource | null }).irq = src;
+      t.cpu.setInterruptPending(true);
+    });
+    expect(out).toBe("N");
+    expect(t.exitCode).toBe(1);
+  });
+
   it("delivers #DE, #UD, #GP(0) and #PF (with CR2 and error code) and returns with IRETQ", () => {
     const { t, out } = run64(`
       call load_idt
