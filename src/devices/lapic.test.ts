@@ -318,4 +318,16 @@ describe("Lapic", () => {
     apic.deliver(0x73, DeliveryMode.FIXED, false, 0xff, false); // 8-bit broadcast from an IOAPIC
     expect(apic.readMsr(0x823)).toEqual({ lo: (1 << 17) | (1 << 19), hi: 0 });
   });
+
+  it("maps CR8 onto TPR[7:4]", () => {
+    const { apic, cpu } = make();
+    enableSw(apic);
+    apic.writeCr8(5);
+    expect(apic.read(0x80, 4)).toBe(0x50);
+    apic.deliver(0x55, DeliveryMode.FIXED, false, 0, false);
+    expect(cpu.pending).toBe(false);
+    apic.write(0x80, 0x3f, 4);
+    expect(apic.readCr8()).toBe(3);
+    expect(cpu.pending).toBe(true);
+  });
 });

@@ -106,6 +106,17 @@ export class Lapic extends Device<LapicState> implements RegionOps, InterruptSou
   get globallyEnabled(): boolean { return this._s.enabled; }
   get baseAddress(): number { return this._s.base; }
 
+  /** MOV from CR8: the TPR's priority class (SDM 10.8.6.1 / 11.8.6.1). */
+  readCr8(): number {
+    return (this._s.tpr >> 4) & 0xf;
+  }
+
+  /** MOV to CR8: TPR[7:4] = value[3:0], TPR[3:0] = 0. */
+  writeCr8(value: number): void {
+    this._s.tpr = (value & 0xf) << 4;
+    this._update();
+  }
+
   protected onReset(): void {
     const oldBase = this._s.base;
     this._s = blankLapicState(this._opts.apicId);
