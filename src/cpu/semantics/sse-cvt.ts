@@ -11,7 +11,7 @@ import type { SimdOp } from "../../jit/ir/simd.js";
 import { xmmOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, read, write, type X86Ctx } from "./context.js";
-import { isMmx, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
+import { isMmx, mmxEnter, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { fixNaNScalar } from "./sse-fp.js";
 
 type Fn = (ctx: X86Ctx) => void;
@@ -98,8 +98,10 @@ function packedToInt(ctx: X86Ctx, v: Temp, f64: boolean, truncate: boolean): Tem
 function packed(f: (ctx: X86Ctx, v: Temp) => Temp): Fn {
   return (ctx) => {
     simdCheck(ctx, !isMmx(ctx));
-    const v = readV(ctx, opAt(ctx, 1));
+    const src = opAt(ctx, 1);
+    const v = readV(ctx, src);
     writeV(ctx, opAt(ctx, 0), f(ctx, v));
+    if (src.kind === "mmx") mmxEnter(ctx);
   };
 }
 
@@ -111,6 +113,7 @@ function CVTPI2PS(ctx: X86Ctx): void {
   const v = b.simd("f32x4.convert_i32x4_s", [readV(ctx, opAt(ctx, 1))]);
   const a = readV(ctx, d);
   writeV(ctx, d, b.shuffle(v, a, [0, 1, 2, 3, 4, 5, 6, 7, 24, 25, 26, 27, 28, 29, 30, 31]));
+  if (opAt(ctx, 1).kind === "mmx") mmxEnter(ctx);
 }
 
 export const sseCvtSemantics: SemanticsTable = {

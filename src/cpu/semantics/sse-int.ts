@@ -9,7 +9,7 @@ import { IrType, type Temp } from "../../jit/ir/types.js";
 import type { SimdOp } from "../../jit/ir/simd.js";
 import type { SemanticsTable } from "../translate.js";
 import { xmmOff } from "../state-layout.js";
-import { immOf, isMmx, opAt, readV, simdCheck, writeV, zeroV } from "./sse-common.js";
+import { immOf, isMmx, mmxEnter, opAt, readV, simdCheck, writeV, zeroV } from "./sse-common.js";
 import { operand, write, type X86Ctx } from "./context.js";
 import { storeEflagsCc } from "../flags.js";
 
@@ -259,6 +259,7 @@ function PMOVMSKB(ctx: X86Ctx): void {
   let m = b.simd("i8x16.bitmask", [readV(ctx, opAt(ctx, 1))]);
   if (mmx) m = b.andi(m, 0xff);
   write(ctx, operand(ctx, 0), b.extu(m));
+  if (mmx) mmxEnter(ctx);
 }
 
 /** PTEST: ZF = (dst & src) == 0, CF = (~dst & src) == 0; AF OF PF SF cleared. */

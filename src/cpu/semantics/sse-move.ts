@@ -41,8 +41,8 @@ function MOVD(ctx: X86Ctx): void {
   const r = operand(ctx, 0);
   if (s.kind !== "xmm" && s.kind !== "mmx") throw new Error("MOVD: bad source");
   const v = b.ldEnv(IrType.I64, s.kind === "xmm" ? xmmOff(s.reg) : fpuRegOff(s.reg), r.size as 4 | 8);
-  if (s.kind === "mmx") mmxEnter(ctx);
   write(ctx, r, v);
+  if (s.kind === "mmx") mmxEnter(ctx);
 }
 
 /** MOVQ: MMX moves (0F 6F/7F), F3 0F 7E (load, zero upper), 66 0F D6 (store low qword). */
@@ -58,6 +58,7 @@ function MOVQ(ctx: X86Ctx): void {
     return;
   }
   writeV(ctx, d.kind === "mem" ? { ...d, size: 8 } : d, v);
+  if (s.kind === "mmx") mmxEnter(ctx);
 }
 
 /** MOVSS/MOVSD: register-register moves the low element; a load zeroes the rest. */
@@ -126,6 +127,7 @@ function maskmov(ctx: X86Ctx): void {
   // read-merge-write: bytes outside the mask are written back unchanged
   const old = b.ldGuest(IrType.V128, addr, size, ctx.mmuIdx);
   b.stGuest(b.simd("bitselect", [v, old, b.simd("i8x16.shr_s", [m, b.i32(7)])]), addr, size, ctx.mmuIdx);
+  if (mmx) mmxEnter(ctx);
 }
 
 /** MOVNTI: a plain GPR store. */
@@ -168,6 +170,7 @@ function pextr(w: 1 | 2 | 4, allowQ = true): Fn {
       : b.extu(b.simd(size === 4 ? "i32x4.extract_lane" : size === 2 ? "i16x8.extract_lane_u" : "i8x16.extract_lane_u", [v], lane));
     if (d.kind === "mem") b.stGuest(e, memAddr(ctx, d), size, ctx.mmuIdx);
     else if (d.kind === "reg") write(ctx, { op: d, size: d.size, addr: null }, e);
+    if (mmx) mmxEnter(ctx);
   };
 }
 
