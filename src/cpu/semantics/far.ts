@@ -23,7 +23,7 @@ import {
 } from "../descriptors.js";
 import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
-import { HFlag, SegIndex } from "../state-layout.js";
+import { HFlag, SegIndex, gprOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
 import { endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
@@ -55,7 +55,7 @@ function popS(cpu: Cpu, c: StackCursor, size: 2 | 4 | 8): number {
 }
 function commitSp(cpu: Cpu, c: StackCursor): void {
   const s = cpu.state;
-  if (c.mask === 0xffff) s.setReg(4, s.reg(4) - (s.reg(4) & 0xffff) + c.sp);
+  if (c.mask === 0xffff) s.set32(gprOff(4), (s.lo(gprOff(4)) & ~0xffff) | c.sp);
   else s.setReg(4, c.sp);
 }
 
@@ -178,19 +178,27 @@ function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, r
     setCs(cpu, g.cs, cpl, ip);
     return;
   }
-  // CALL through a gate to an inner privilege level: new stack from the TSS.
   if (!isLongMode(s)) {
     cpu.log.unimp("legacy call gate to an inner privilege level");
     fault(cpu, Vec.GP, sel & 0xfffc);
   }
-  const tr = s.seg(SegIndex.TR);
+  callGateInner(cpu, g, ip, oldCs.selector, retIp);
+}
+
+/**
+ * CALL through a 64-bit call gate to an inner privilege level (SDM 5.8.6, 5.8.8): RSP from
+ * TSS.RSP[new CPL], SS = null selector with RPL = new CPL, old SS:RSP and CS:RIP pushed as
+ * quadwords (64-bit gates copy no parameters).
+ */
+function callGateInner(cpu: Cpu, g: Gate, ip: number, oldCsSel: number, retIp: number): void {
+  const s = cpu.state;
   const newCpl = g.dpl;
-  const newRsp = rdMem64(cpu, tr.base + 4 + newCpl * 8);
+  const newRsp = rdMem64(cpu, s.seg(SegIndex.TR).base + 4 + newCpl * 8);
   if (!canonical(newRsp)) fault(cpu, Vec.SS, 0);
   const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0 };
   pushS(cpu, st, s.seg(SegIndex.SS).selector, 8);
   pushS(cpu, st, s.reg(4), 8);
-  pushS(cpu, st, oldCs.selector, 8);
+  pushS(cpu, st, oldCsSel, 8);
   pushS(cpu, st, retIp, 8);
   s.setSeg(SegIndex.SS, { selector: newCpl, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 3 | SegAttr.DB | SegAttr.G | (newCpl << SegAttr.DPL_SHIFT) });
   s.setReg(4, st.sp);
