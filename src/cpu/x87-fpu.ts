@@ -200,6 +200,7 @@ export class X87 {
       }
       default: {
         const bits = fmt === FFmt.I16 ? 16 : fmt === FFmt.I32 ? 32 : 64;
+        if (bits === 64 && !empty && this.storeInt64Exact()) return;
         const r = this.round(x, truncate);
         const lim = 2 ** (bits - 1);
         let lo = 0, hi = 0;
@@ -214,6 +215,25 @@ export class X87 {
         s.set32(o, lo); s.set32(o + 4, hi);
       }
     }
+  }
+
+  /**
+   * FIST(P) m64 of a value in [2^53, 2^63) with no fraction bits, converted from the image
+   * (a double would lose the low bits, breaking FILD/FISTP m64 copies). False = not handled.
+   */
+  private storeInt64Exact(): boolean {
+    const m = this.image(0);
+    const e = (m[2]! & 0x7fff) - 16383;
+    if (e < 53 || e > 62) return false;
+    const sh = 63 - e; // 1..10
+    let lo = m[0]! >>> 0, hi = m[1]! >>> 0;
+    if (lo & ((1 << sh) - 1)) return false;
+    lo = ((lo >>> sh) | (hi << (32 - sh))) >>> 0;
+    hi = hi >>> sh;
+    if (m[2]! & 0x8000) { lo = (~lo + 1) >>> 0; hi = (~hi + (lo === 0 ? 1 : 0)) >>> 0; }
+    this.s.set32(FpuOff.SCRATCH, lo | 0);
+    this.s.set32(FpuOff.SCRATCH + 4, hi | 0);
+    return true;
   }
 
   /** Compare a with b: C3 C2 C0 = unordered 111, less 001, equal 100, greater 000. */

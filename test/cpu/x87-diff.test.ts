@@ -87,6 +87,7 @@ describe("x87 matches the host FPU (double precision control)", () => {
     cases.push({ insn: "fisttp dword MEM" }, { insn: "fisttp qword MEM" }, { insn: "fisttp word MEM" }, { insn: "fstp qword MEM" },
       { insn: "fld qword MEM", memKind: "f64" }, { insn: "fld dword MEM", memKind: "f32" }, { insn: "fld tword MEM", memKind: "int" },
       { insn: "fild word MEM", memKind: "int" }, { insn: "fild dword MEM", memKind: "int" }, { insn: "fild qword MEM", memKind: "int" },
+      { insn: "fild qword MEM\n fistp qword MEM", memKind: "int" },
       { insn: "fstp tword MEM" }, { insn: "fld st1" }, { insn: "fst st1" }, { insn: "fstp st1" }, { insn: "fxch st1" },
       { insn: "fld1" }, { insn: "fldz" }, { insn: "fldpi", storeQ: true }, { insn: "fldl2e", storeQ: true }, { insn: "fldln2", storeQ: true },
       { insn: "fldlg2", storeQ: true }, { insn: "fldl2t", storeQ: true }, { insn: "ffree st1" }, { insn: "fincstp" }, { insn: "fdecstp" },
@@ -135,11 +136,16 @@ describe("x87 transcendental and environment instructions", () => {
       mov [rdi + 200], ax
       mov word [rdi + 210], 0x0e7f
       fldcw [rdi + 210]
-      fnstcw [rdi + 212]`;
-    const data = new Uint8Array(256);
+      fnstcw [rdi + 212]
+      o16 fnstenv [rdi + 240]
+      o16 fldenv [rdi + 240]
+      o16 fnsave [rdi + 260]
+      o16 frstor [rdi + 260]
+      fnstsw [rdi + 214]`;
+    const data = new Uint8Array(512);
     const native = runNative(body, data);
     const emu = runEmu(body, data).out;
-    const pick = (a: Uint8Array) => [...a.subarray(0, 12), ...a.subarray(32, 58), ...a.subarray(64, 76), ...a.subarray(92, 172), ...a.subarray(200, 214)];
+    const pick = (a: Uint8Array) => [...a.subarray(0, 12), ...a.subarray(32, 58), ...a.subarray(64, 76), ...a.subarray(92, 172), ...a.subarray(200, 216), ...a.subarray(240, 246), ...a.subarray(260, 266), ...a.subarray(274, 354)];
     const hex = (a: number[]) => a.map((x) => x.toString(16).padStart(2, "0")).join(" ");
     expect(hex(pick(emu))).toEqual(hex(pick(native)));
   });
