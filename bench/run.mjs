@@ -10,7 +10,7 @@
 // console marker lines. Writes bench/results/<stamp>.json and .md, and latest.json/latest.md,
 // and prints the table. bench/README.md explains every figure.
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,30 +25,33 @@ const rel = (p) => p.startsWith(root) ? p.slice(root.length) : p;
 
 // ---------------------------------------------------------------- options
 function parseArgs(argv) {
-  const o = { quick: false, runs: undefined, only: ["bare", "boot", "guest"], scale: 1, tsemuBootTimeout: undefined };
+  const o = { quick: false, runs: undefined, only: ["bare", "linux"], scale: 1, tsemuLinuxTimeout: undefined, tsemuLinuxRuns: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
     if (a === "--quick") o.quick = true;
     else if (a === "--runs") o.runs = Number(val());
-    else if (a === "--only") o.only = val().split(",");
+    else if (a === "--only") o.only = val().split(",").map((x) => (x === "boot" || x === "guest" ? "linux" : x));
     else if (a === "--scale") o.scale = Number(val());
-    else if (a === "--tsemu-timeout") o.tsemuBootTimeout = Number(val());
+    else if (a === "--tsemu-timeout") o.tsemuLinuxTimeout = Number(val());
+    else if (a === "--tsemu-linux-runs") o.tsemuLinuxRuns = Number(val());
     else if (a === "--help" || a === "-h") usage();
     else usage(`unknown argument ${a}`);
   }
-  for (const s of o.only) if (!["bare", "boot", "guest"].includes(s)) usage(`unknown suite ${s}`);
+  for (const s of o.only) if (!["bare", "linux"].includes(s)) usage(`unknown suite ${s}`);
   if (o.runs !== undefined && !(o.runs >= 1)) usage("--runs must be >= 1");
   if (!(o.scale >= 1)) usage("--scale must be >= 1");
-  // bare-metal runs are seconds; Linux boots under QEMU TCG take tens of seconds on a loaded host
-  o.bootRuns = o.runs ?? (o.quick ? 1 : 3);
+  // bare-metal runs are seconds; Linux boots take tens of seconds under QEMU TCG on a loaded
+  // host and minutes under tsemu (deterministic clock: a tsemu boot does the same work every run)
+  o.linuxRuns = o.runs ?? (o.quick ? 1 : 3);
+  o.tsemuLinuxRuns ??= 1;
   o.runs ??= o.quick ? 2 : 5;
-  o.tsemuBootTimeout ??= o.quick ? 20 : 45;
+  o.tsemuLinuxTimeout ??= o.quick ? 30 : 180;
   return o;
 }
 function usage(problem) {
   if (problem) console.error(`bench: ${problem}`);
-  console.error("usage: node bench/run.mjs [--quick] [--runs N] [--only bare,boot,guest] [--scale N] [--tsemu-timeout SEC]");
+  console.error("usage: node bench/run.mjs [--quick] [--runs N] [--only bare,linux] [--scale N] [--tsemu-timeout SEC] [--tsemu-linux-runs N]");
   process.exit(problem ? 1 : 0);
 }
 const opts = parseArgs(process.argv.slice(2));
@@ -156,10 +159,36 @@ async function tsemuRun({ kernel, initrd, cmdline, memoryMiB, timeoutSec, stopMa
   return { ...r, report };
 }
 
+/** "0xffffffff81234567 (func+0x12)" from the kernel package's System.map, when there is one. */
+let systemMap;
+function symbolize(hex) {
+  if (systemMap === undefined) {
+    systemMap = null;
+    try {
+      const dir = join(cache, "kernel/boot");
+      const f = readdirSync(dir).find((n) => n.startsWith("System.map"));
+      if (f) {
+        systemMap = readFileSync(join(dir, f), "utf8").split("\n").map((l) => l.split(" "))
+          .filter((p) => p.length === 3 && /^[tTwW]$/.test(p[1])).map((p) => [BigInt(`0x${p[0]}`), p[2]])
+          .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      }
+    } catch { systemMap = null; }
+  }
+  if (!systemMap?.length) return hex;
+  const a = BigInt(hex);
+  if (a < systemMap[0][0] || a > systemMap[systemMap.length - 1][0] + 0x100000n) return hex;
+  let lo = 0, hi = systemMap.length - 1;
+  while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (systemMap[mid][0] <= a) lo = mid; else hi = mid - 1; }
+  return `${hex} (${systemMap[lo][1]}+0x${(a - systemMap[lo][0]).toString(16)})`;
+}
+
 function describeTsemuFailure(r, what) {
   const rep = r.report;
   const parts = [`did not reach ${what} (last console line: ${lastConsoleLine(r.lines)})`];
-  if (rep) parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${rep.rip})` : ""}`);
+  if (rep) parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${symbolize(rep.rip)})` : ""}`);
+  if (rep?.outcome === "timeout" && rep.kernelFormat === "bzimage" && rep.rip && BigInt(rep.rip) < 2n ** 32n)
+    parts.push("RIP is identity-mapped low memory: still in the bzImage's decompression stub (the kernel proper runs at 0xffffffff8...)");
+  if (rep?.outcome === "timeout" && rep.recentRips?.length > 1) parts.push(`RIPs at the last slice ends: ${rep.recentRips.map(symbolize).join(", ")}`);
   else if (r.timedOut) parts.push("tsemu child killed: it did not stop at its own timeout (stuck inside one slice?)");
   else parts.push(`tsemu child died (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
   const unimp = rep?.log?.filter((l) => l.startsWith("unimp")) ?? [];
@@ -219,91 +248,76 @@ async function suiteBare(ctx) {
   return runPeers("bare", peers, opts.runs);
 }
 
-// ---------------------------------------------------------------- suite: boot
-async function suiteBoot(ctx) {
-  const vmlinuz = join(cache, "vmlinuz"), initrd = join(cache, "test.cpio.gz");
-  const marker = "TSEMU-TEST-BEGIN poweroff";
-  const cmdline = "console=ttyS0 tsemu.test=poweroff";
-  const missing = [vmlinuz, initrd].filter((p) => !existsSync(p));
-  const vmlinux = missing.length ? null : ctx.vmlinux();
+// ---------------------------------------------------------------- suite: linux (boot + guest workload)
+// One initramfs for both figures: busybox and the static workload; /init prints LINUX_MARKER,
+// runs the workload and powers off. So a single boot gives "spawn -> marker" (item: boot to a
+// marker) and "@start -> @end" (item: CPU-bound program in the guest); under tsemu, whose boots
+// take minutes, that halves the bench's time.
+const LINUX_MARKER = "TSEMU-BENCH-INIT";
+
+async function suiteLinux(ctx) {
+  const vmlinuz = join(cache, "vmlinuz"), busybox = join(cache, "busybox");
+  const missing = [vmlinuz, busybox].filter((p) => !existsSync(p));
+  // nokaslr: the same kernel addresses every run (a stuck tsemu run's RIPs stay comparable)
+  const cmdline = "console=ttyS0 nokaslr";
+  const guestWhy = builds_errors(ctx).guest;
+  const fixtureWhy = missing.length ? `missing ${missing.map(rel).join(", ")}: run \`npm run fixtures\`` : guestWhy ?? ctx.bundleErrors.tools;
+  const initrd = fixtureWhy ? null : ctx.guestInitrd();
+  const vmlinux = fixtureWhy ? null : ctx.vmlinux();
   const qemu = which("qemu-system-x86_64");
+  const parse = (r) => {
+    const m = findLine(r.lines, (t) => t.includes(LINUX_MARKER));
+    const w = workloadTimes(r.lines);
+    return { bootMs: m?.t, ...(w ?? {}), totalMs: w?.totalMs };
+  };
   const peers = [];
-  for (const [fmt, kernel] of [["bzImage", vmlinuz], ["PVH", vmlinux?.path]]) {
-    const fixtureWhy = missing.length ? `missing ${missing.map(rel).join(", ")}: run \`npm run fixtures\`` : vmlinux?.error;
+  for (const [fmt, kernel, why] of [["bzImage", vmlinuz, fixtureWhy], ["PVH", vmlinux?.path, fixtureWhy ?? vmlinux?.error]]) {
     peers.push({
-      name: `tsemu ${fmt}`, available: !missing.length && !!kernel && !ctx.bundleErrors.child, why: fixtureWhy ?? ctx.bundleErrors.child, tsemu: true,
+      name: `tsemu ${fmt}`, format: fmt, available: !why && !ctx.bundleErrors.child, why: why ?? ctx.bundleErrors.child,
+      tsemu: true, runsOverride: opts.tsemuLinuxRuns,
       run: async () => {
-        const r = await tsemuRun({ kernel, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuBootTimeout, stopMarker: marker, child: ctx.child });
-        const m = findLine(r.lines, (s) => s.includes(marker));
-        if (!m) return { ok: false, error: describeTsemuFailure(r, "the marker"), report: r.report, deterministicFailure: true };
-        return { ok: true, times: { totalMs: m.t }, wallMs: r.wallMs, report: r.report };
+        const r = await tsemuRun({ kernel, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuLinuxTimeout, child: ctx.child });
+        const times = parse(r);
+        if (times.bootMs === undefined) return { ok: false, error: describeTsemuFailure(r, "the /init marker"), report: r.report, deterministicFailure: true };
+        if (r.report?.outcome === "exit") times.exitMs = r.wallMs;
+        const note = times.totalMs === undefined ? describeTsemuFailure(r, "the workload's @end marker") : undefined;
+        return { ok: true, times, wallMs: r.wallMs, report: r.report, note };
       },
     });
     peers.push({
-      name: `QEMU TCG ${fmt} (qemu-system-x86_64 -M pc)`, available: !!qemu && !missing.length && !!kernel,
-      why: !qemu ? "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)" : fixtureWhy,
+      name: `QEMU TCG ${fmt} (qemu-system-x86_64 -M pc)`, format: fmt, available: !!qemu && !why,
+      why: !qemu ? "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)" : why,
       run: async () => {
         const r = await runChild(qemu, ["-accel", "tcg", "-M", "pc", "-m", "512M", "-kernel", kernel, "-initrd", initrd,
-          "-append", cmdline, "-nographic", "-no-reboot", "-net", "none"], { timeoutMs: 120_000 });
-        const m = findLine(r.lines, (s) => s.includes(marker));
-        if (!m) return { ok: false, error: `did not reach the marker (exit ${r.exitCode}, last console line: ${lastConsoleLine(r.lines)})` };
-        return { ok: true, times: { totalMs: m.t, poweroffMs: r.wallMs }, wallMs: r.wallMs };
+          "-append", cmdline, "-nographic", "-no-reboot", "-net", "none"], { timeoutMs: 300_000 });
+        const times = parse(r);
+        if (times.bootMs === undefined) return { ok: false, error: `did not reach the marker (exit ${r.exitCode}${r.timedOut ? ", killed after 300 s" : ""}, last console line: ${lastConsoleLine(r.lines)})` };
+        if (!r.timedOut) times.exitMs = r.wallMs;
+        const note = times.totalMs === undefined ? `no @end marker (last console line: ${lastConsoleLine(r.lines)})` : undefined;
+        return { ok: true, times, wallMs: r.wallMs, note };
       },
     });
   }
-  return runPeers("boot", peers, opts.bootRuns);
-}
-
-// ---------------------------------------------------------------- suite: guest workload
-async function suiteGuest(ctx) {
-  const vmlinuz = join(cache, "vmlinuz"), busybox = join(cache, "busybox");
-  const missing = [vmlinuz, busybox].filter((p) => !existsSync(p));
-  const cmdline = "console=ttyS0 quiet";
-  const guestWhy = builds_errors(ctx).guest;
-  const initrd = missing.length || guestWhy ? null : ctx.guestInitrd();
-  const qemu = which("qemu-system-x86_64");
-  const fixtureWhy = missing.length ? `missing ${missing.map(rel).join(", ")}: run \`npm run fixtures\`` : guestWhy;
-  const peers = [
-    {
-      name: "tsemu (bzImage)", available: !!initrd && !ctx.bundleErrors.child, why: fixtureWhy ?? ctx.bundleErrors.tools ?? ctx.bundleErrors.child, tsemu: true,
-      run: async () => {
-        const r = await tsemuRun({ kernel: vmlinuz, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuBootTimeout, stopMarker: "@end", child: ctx.child });
-        const times = workloadTimes(r.lines);
-        if (!times) return { ok: false, error: describeTsemuFailure(r, "the workload's @end marker"), report: r.report, deterministicFailure: true };
-        return { ok: true, times, wallMs: r.wallMs, report: r.report };
-      },
+  peers.push({
+    name: "native (the same static binary on the host)", available: !guestWhy, why: guestWhy, repeat: 3, nativeGuest: true,
+    run: async () => {
+      const r = await runChild(ctx.builds.guest, [String(opts.scale)], { timeoutMs: 60_000 });
+      const times = workloadTimes(r.lines);
+      if (!times) return { ok: false, error: `no @end marker (exit ${r.exitCode})` };
+      return { ok: true, times, wallMs: r.wallMs };
     },
-    {
-      name: "QEMU TCG (qemu-system-x86_64 -M pc, bzImage)", available: !!qemu && !!initrd,
-      why: !qemu ? "qemu-system-x86_64 not installed (apt-get install -y qemu-system-x86)" : fixtureWhy ?? ctx.bundleErrors.tools,
-      run: async () => {
-        const r = await runChild(qemu, ["-accel", "tcg", "-M", "pc", "-m", "512M", "-kernel", vmlinuz, "-initrd", initrd,
-          "-append", cmdline, "-nographic", "-no-reboot", "-net", "none"], { timeoutMs: 300_000 });
-        const times = workloadTimes(r.lines);
-        if (!times) return { ok: false, error: `no @end marker (exit ${r.exitCode}, last console line: ${lastConsoleLine(r.lines)})` };
-        return { ok: true, times, wallMs: r.wallMs };
-      },
-    },
-    {
-      name: "native (the same static binary on the host)", available: !guestWhy, why: guestWhy, repeat: 3,
-      run: async () => {
-        const r = await runChild(ctx.builds.guest, [String(opts.scale)], { timeoutMs: 60_000 });
-        const times = workloadTimes(r.lines);
-        if (!times) return { ok: false, error: `no @end marker (exit ${r.exitCode})` };
-        return { ok: true, times, wallMs: r.wallMs };
-      },
-    },
-  ];
-  return runPeers("guest", peers, opts.bootRuns);
+  });
+  return runPeers("linux", peers, opts.linuxRuns);
 }
 
 /** Runs every peer `runs` times, round-robin (so load drift hits all peers alike). */
 async function runPeers(suite, peers, runs) {
-  const results = peers.map((p) => ({ name: p.name, available: p.available, why: p.why, runs: [], errors: [] }));
+  const results = peers.map((p) => ({ name: p.name, format: p.format, native: !!p.nativeGuest, available: p.available, why: p.why, runs: [], errors: [], notes: [] }));
   for (let i = 0; i < runs; i++) {
     for (const [k, p] of peers.entries()) {
       const res = results[k];
       if (!p.available) continue;
+      if (p.runsOverride !== undefined && i >= p.runsOverride) continue;
       // a tsemu run that cannot reach the marker fails the same way every time: run it once
       if (res.errors.length && res.deterministic) continue;
       // native runs last milliseconds: more of them, so scheduling noise on a loaded host averages out
@@ -311,7 +325,12 @@ async function runPeers(suite, peers, runs) {
         process.stderr.write(`bench: ${suite}: ${p.name}: run ${i + 1}/${runs}${p.repeat ? `.${j + 1}` : ""} ... `);
         let r;
         try { r = await p.run(); } catch (e) { r = { ok: false, error: String(e?.stack ?? e) }; }
-        if (r.ok) { res.runs.push(r); process.stderr.write(`${fmtMs(r.times.totalMs)}\n`); }
+        if (r.ok) {
+          res.runs.push(r);
+          if (r.note) res.notes.push(r.note);
+          const parts = [r.times.bootMs !== undefined ? `marker ${fmtMs(r.times.bootMs)}` : null, r.times.totalMs !== undefined ? `@start→@end ${fmtMs(r.times.totalMs)}` : null];
+          process.stderr.write(`${parts.filter(Boolean).join(", ")}${r.note ? ` (${r.note})` : ""}\n`);
+        }
         else {
           res.errors.push(r.error);
           if (r.report) res.failedReport = r.report;
@@ -324,6 +343,8 @@ async function runPeers(suite, peers, runs) {
   for (const res of results) {
     res.total = summary(res.runs.map((r) => r.times.totalMs));
     res.wall = summary(res.runs.map((r) => r.wallMs));
+    res.boot = summary(res.runs.map((r) => r.times.bootMs));
+    res.exit = summary(res.runs.map((r) => r.times.exitMs));
     res.phases = {};
     for (const ph of ["sha256", "sort", "interp"]) {
       const s = summary(res.runs.map((r) => r.times.phases?.[ph]));
@@ -394,6 +415,12 @@ function statusOf(p) {
   const extra = p.errors.length ? `; ${p.errors.length} failed run(s): ${p.errors[0]}` : "";
   return `ok${extra}`;
 }
+/** Status of a Linux row in the workload table: the boot may have worked and the workload not. */
+function workloadStatusOf(p) {
+  if (!p.available || !p.runs.length) return statusOf(p);
+  if (!p.total) return p.notes[0] ?? "no @end marker";
+  return statusOf(p);
+}
 
 /** "tsemu / <peer>: total X×, sha256 Y×, ..." for every peer that finished. */
 function ratioLines(tsemu, peers) {
@@ -411,7 +438,7 @@ function markdown(meta, suites) {
   const out = [];
   out.push(`# tsemu benchmark results`, "");
   out.push(`${meta.date} · commit ${meta.commit}${meta.srcChanges ? ` + ${meta.srcChanges} uncommitted src/ changes` : ""} · ${meta.cpu} (${meta.cores} cores, load ${meta.loadavg.join(" ")}) · Node ${meta.node} · ${meta.qemu ?? "QEMU missing"} · v86 ${meta.v86 ?? "missing"}`, "");
-  out.push(`Command: \`${meta.command}\` (${meta.runs} runs per peer for the bare-metal workload, ${meta.bootRuns} for the Linux guests, round-robin; median (min–max, n) of marker-to-marker wall time, measured by the parent with hrtime).`, "");
+  out.push(`Command: \`${meta.command}\` (${meta.runs} runs per peer for the bare-metal workload, ${meta.linuxRuns} per QEMU Linux boot, ${meta.tsemuLinuxRuns} per tsemu Linux boot, round-robin; median (min–max, n) of marker-to-marker wall time, measured by the parent with hrtime).`, "");
   for (const s of suites) {
     const tsemu = s.peers.find((p) => p.name.startsWith("tsemu"));
     if (s.suite === "bare") {
@@ -422,19 +449,22 @@ function markdown(meta, suites) {
       }
       out.push("", `Checksums: ${s.checksumVerdict}`, "");
       out.push(...ratioLines(tsemu, s.peers), "");
-    } else if (s.suite === "boot") {
-      out.push(`## Boot to the /init marker (Debian kernel + test.cpio.gz, \`tsemu.test=poweroff\`)`, "");
+    } else if (s.suite === "linux") {
+      const tsemuOf = (p) => s.peers.find((q) => q.name.startsWith("tsemu") && q.format === p.format);
+      out.push(`## Boot to the /init marker (Debian kernel, bench initramfs, \`console=ttyS0 nokaslr\`)`, "");
+      out.push(`tsemu: ${meta.tsemuLinuxRuns} run(s) per format, ${meta.tsemuLinuxTimeout} s timeout; QEMU: ${meta.linuxRuns} runs.`, "");
       out.push("| peer | spawn → marker | spawn → exit | tsemu / peer | status |", "|---|---|---|---|---|");
-      for (const p of s.peers) {
-        const fmtTsemu = s.peers.find((q) => q.name.startsWith("tsemu") && p.name.includes(q.name.split(" ")[1]));
-        out.push(`| ${cell(p.name)} | ${fmtSum(p.total)} | ${fmtSum(p.wall)} | ${p.name.startsWith("tsemu") ? "1" : fmtRatio(fmtTsemu?.total, p.total)} | ${cell(statusOf(p))} |`);
+      for (const p of s.peers.filter((q) => q.format)) {
+        out.push(`| ${cell(p.name)} | ${fmtSum(p.boot)} | ${fmtSum(p.exit)} | ${p.name.startsWith("tsemu") ? "1" : fmtRatio(tsemuOf(p)?.boot, p.boot)} | ${cell(statusOf(p))} |`);
       }
       out.push("");
-    } else if (s.suite === "guest") {
-      out.push(`## CPU-bound static program in the Debian guest (scale ${meta.scale})`, "");
+      out.push(`## CPU-bound static program in the Debian guest (scale ${meta.scale}, same boots)`, "");
       out.push("| peer | @start→@end | sha256 | sort | interp | checksum | tsemu / peer | status |", "|---|---|---|---|---|---|---|---|");
+      const nat = s.peers.find((q) => q.native);
       for (const p of s.peers) {
-        out.push(`| ${cell(p.name)} | ${fmtSum(p.total)} | ${fmtMs(p.phases.sha256?.median)} | ${fmtMs(p.phases.sort?.median)} | ${fmtMs(p.phases.interp?.median)} | ${p.checksums.join(", ") || "-"} | ${p === tsemu ? "1" : fmtRatio(tsemu?.total, p.total)} | ${cell(statusOf(p))} |`);
+        const t = p.native ? null : tsemuOf(p);
+        const ratio = p.name.startsWith("tsemu") ? (nat?.total && p.total ? `${fmtRatio(p.total, nat.total)} of native` : "1") : fmtRatio(t?.total, p.total);
+        out.push(`| ${cell(p.name)} | ${fmtSum(p.total)} | ${fmtMs(p.phases.sha256?.median)} | ${fmtMs(p.phases.sort?.median)} | ${fmtMs(p.phases.interp?.median)} | ${p.checksums.join(", ") || "-"} | ${ratio} | ${cell(workloadStatusOf(p))} |`);
       }
       out.push("", `Checksums: ${s.checksumVerdict}`, "");
     }
@@ -486,7 +516,7 @@ async function main() {
       if (!toolsMod) return null;
       const path = join(BUILD_DIR, `guest-s${opts.scale}.cpio.gz`);
       const init = join(BUILD_DIR, "guest-init.sh");
-      writeFileSync(init, `#!/bin/sh\n# /init of the benchmark guest: run the workload, power off\n/bench-workload ${opts.scale}\n/bin/busybox poweroff -f\n`);
+      writeFileSync(init, `#!/bin/sh\n# /init of the benchmark guest: print the boot marker, run the workload, power off\necho ${LINUX_MARKER}\n/bench-workload ${opts.scale}\n/bin/busybox poweroff -f\n`);
       const desc = [
         "dir /bin 0755 0 0", "dir /dev 0755 0 0", "dir /proc 0555 0 0", "nod /dev/console 0600 0 0 c 5 1",
         `file /bin/busybox ${join(cache, "busybox")} 0755 0 0`, "slink /bin/sh busybox 0777 0 0",
@@ -504,17 +534,15 @@ async function main() {
     // the bench runs the working tree: say when src/ differs from the commit
     srcChanges: (() => { try { return execFileSync("git", ["-C", root, "status", "--porcelain", "--", "src"], { encoding: "utf8" }).split("\n").filter(Boolean).length; } catch { return null; } })(),
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
-    runs: opts.runs, bootRuns: opts.bootRuns, scale: opts.scale, quick: opts.quick,
+    runs: opts.runs, linuxRuns: opts.linuxRuns, tsemuLinuxRuns: opts.tsemuLinuxRuns, tsemuLinuxTimeout: opts.tsemuLinuxTimeout, scale: opts.scale, quick: opts.quick,
     cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg: loadavg().map((x) => x.toFixed(2)),
     node: process.version, qemu: qemuVersion, v86: v86Version(), gcc: firstLine("gcc", ["--version"]),
     kernelCflags: KERNEL_CFLAGS.join(" "),
   };
   const suites = [];
   if (opts.only.includes("bare")) suites.push(await suiteBare(ctx));
-  if (opts.only.includes("boot")) suites.push(await suiteBoot(ctx));
-  if (opts.only.includes("guest")) suites.push(await suiteGuest(ctx));
+  if (opts.only.includes("linux")) suites.push(await suiteLinux(ctx));
   for (const s of suites) {
-    if (s.suite === "boot") continue;
     const all = s.peers.flatMap((p) => p.checksums.map((c) => [p.name, c]));
     const distinct = [...new Set(all.map(([, c]) => c))];
     s.checksumVerdict = !all.length ? "no peer finished" : distinct.length === 1

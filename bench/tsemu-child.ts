@@ -34,6 +34,8 @@ interface TsemuReport {
   kernelFormat?: string;
   /** Guest RIP when the run ended (hex), to say where a stuck guest is. */
   rip?: string;
+  /** Distinct RIPs at the end of the last slices (hex, newest last): where a stuck guest loops. */
+  recentRips?: string[];
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as TsemuJob;
@@ -58,6 +60,10 @@ serial.onOutput((bytes) => {
   const nl = lineBuf.lastIndexOf("\n");
   if (nl >= 0) lineBuf = lineBuf.slice(nl + 1);
 });
+
+function hex64(v: number): string {
+  return `0x${BigInt.asUintN(64, BigInt(v)).toString(16)}`;
+}
 
 function numbers(o: object): Record<string, number> {
   const r: Record<string, number> = {};
@@ -84,8 +90,13 @@ try {
   report.kernelFormat = machine.kernelFormat;
   t1 = now();
   const deadline = t1 + job.timeoutSec * 1000;
+  const recent: number[] = [];
+  report.recentRips = [];
   for (;;) {
     const r = machine.runSlice(200_000);
+    const rip = machine.cpu.state.rip;
+    if (!recent.includes(rip)) { recent.push(rip); if (recent.length > 8) recent.shift(); }
+    report.recentRips = recent.map(hex64);
     if (r.kind === "exit") { report.outcome = "exit"; report.exitCode = r.exitCode; report.detail = r.reason; break; }
     if (r.kind === "idle" && r.untilNs === Infinity) { report.outcome = "halted"; report.detail = "CPU halted with nothing pending"; break; }
     if (markerSeen) { report.outcome = "stopped-at-marker"; report.detail = `saw ${job.stopMarker}`; break; }
@@ -106,7 +117,7 @@ if (machine) {
     tlb: numbers(cpu.softmmu.tlb.stats),
     tbs: numbers(cpu.tbs.stats),
   };
-  try { report.rip = `0x${BigInt.asUintN(64, BigInt(cpu.state.rip)).toString(16)}`; } catch { /* state layout changed under us */ }
+  try { report.rip = hex64(cpu.state.rip); } catch { /* state layout changed under us */ }
 }
 report.maxRssKiB = process.resourceUsage().maxRSS;
 writeFileSync(job.reportFile, JSON.stringify(report));
