@@ -183,11 +183,41 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   }
   private _stopRequested = false;
 
+  /** Instructions retired so far in the run() under way (0 outside run()). */
+  insnsInCurrentRun(): number {
+    return this._running ? Math.max(0, this._runBudget - this.state.run(RunWord.BUDGET)) : 0;
+  }
+  private _running = false;
+  private _runBudget = 0;
+
+  /**
+   * End the run() under way after at most `insns` more instructions (a timer was armed for
+   * sooner than the slice would end). Time accounting stays continuous.
+   */
+  shortenRun(insns: number): void {
+    if (!this._running) return;
+    const left = this.state.run(RunWord.BUDGET);
+    const want = Math.max(0, Math.floor(insns));
+    if (want >= left) return;
+    this.state.setRun(RunWord.BUDGET, want);
+    this._runBudget -= left - want;
+  }
+
   /** Run up to about `budget` guest instructions. */
   run(budgetWanted: number): StopReason {
-    const s = this.state;
     // The budget is an i32 in CPU state that blocks count down.
     const budget = Math.max(1, Math.min(Math.floor(budgetWanted), 0x3fffffff));
+    this._runBudget = budget;
+    this._running = true;
+    try {
+      return this._run(budget);
+    } finally {
+      this._running = false;
+    }
+  }
+
+  private _run(budget: number): StopReason {
+    const s = this.state;
     s.setRun(RunWord.BUDGET, budget);
     for (;;) {
       if (this._resetRequested) return "reset";
@@ -219,11 +249,13 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         s.setRun(RunWord.INHIBIT_IRQ, 0);
         inhibitSaved = s.run(RunWord.BUDGET);
         s.setRun(RunWord.BUDGET, 1);
+        this._runBudget -= inhibitSaved - 1; // keep insnsInCurrentRun() continuous
       }
       this.stats.dispatches++;
       const r = this.backend.dispatch();
       if (inhibitSaved >= 0) {
         s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
+        this._runBudget += inhibitSaved - 1;
         // No block ran (it must be translated first): the shadow still covers the next instruction.
         if (r === TbExit.MISS) s.setRun(RunWord.INHIBIT_IRQ, 1);
       }

@@ -38,12 +38,14 @@ class ClockTimer implements Timer {
     readonly seq: number,
     readonly callback: (nowNs: number) => void,
     private readonly _remove: (t: ClockTimer) => void,
+    private readonly _armed: (deadlineNs: number) => void,
   ) {}
 
   setDeadline(deadlineNs: number): void {
     if (Number.isNaN(deadlineNs)) deadlineNs = Infinity;
     this.deadlineNs = deadlineNs;
     this.armed = deadlineNs !== Infinity;
+    if (this.armed) this._armed(deadlineNs);
   }
 
   cancel(): void {
@@ -68,6 +70,10 @@ export class VirtualClock implements ClockContract {
   /** Host time at the last anchor (realtime, running). */
   private _hostAnchorNs = 0;
   private _paused = false;
+  /** Instructions retired since the last advanceInsns (deterministic mode: live time). */
+  private _pendingInsns: () => number = () => 0;
+  /** Told when a timer is armed, so a running CPU can stop before the new deadline. */
+  private _onArm: (deadlineNs: number) => void = () => {};
 
   constructor(opts: VirtualClockOptions) {
     if (opts.mode !== "realtime" && opts.mode !== "deterministic") throw new ConfigError(`VirtualClock: unknown mode "${String(opts.mode)}"`);
@@ -80,8 +86,23 @@ export class VirtualClock implements ClockContract {
     if (this._hostNowNs) this._hostAnchorNs = this._hostNowNs();
   }
 
+  /**
+   * Deterministic mode: where the instructions retired so far in the running slice come from,
+   * so time moves while the CPU runs (a guest polling the TSC or the PIT sees it advance).
+   * The source must return 0 once the run has been accounted with advanceInsns.
+   */
+  setInstructionSource(pending: () => number): void {
+    this._pendingInsns = pending;
+  }
+
+  /** Register the listener told about every newly armed deadline (one listener). */
+  setArmListener(onArm: (deadlineNs: number) => void): void {
+    this._onArm = onArm;
+  }
+
   now(): number {
-    if (this.mode === "deterministic" || this._paused) return this._baseNs;
+    if (this._paused) return this._baseNs;
+    if (this.mode === "deterministic") return this._baseNs + this._pendingInsns() * this._nsPerInsn;
     return this._baseNs + Math.max(0, this._hostNowNs!() - this._hostAnchorNs);
   }
 
@@ -120,7 +141,7 @@ export class VirtualClock implements ClockContract {
   get paused(): boolean { return this._paused; }
 
   newTimer(callback: (nowNs: number) => void): Timer {
-    const t = new ClockTimer(this._seq++, callback, (x) => this._timers.delete(x));
+    const t = new ClockTimer(this._seq++, callback, (x) => this._timers.delete(x), (d) => this._onArm(d));
     this._timers.add(t);
     return t;
   }

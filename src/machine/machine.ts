@@ -80,6 +80,22 @@ export class Machine extends Disposable implements SystemControl {
     this.wasmMemory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
   }
 
+  /**
+   * Connect the clock to the CPU (the board calls this once the CPU exists): in deterministic
+   * mode time includes the instructions of the slice under way, and a timer armed for earlier
+   * than the slice would end stops the CPU at the next block boundary.
+   */
+  attachClockToCpu(): void {
+    const cpu = this.cpu;
+    this.clock.setInstructionSource(() => cpu.insnsInCurrentRun());
+    this.clock.setArmListener((deadlineNs) => {
+      if (deadlineNs >= this._sliceEndNs) return;
+      this._sliceEndNs = deadlineNs;
+      cpu.shortenRun(Math.ceil(deadlineNs - this.clock.now()));
+    });
+  }
+  private _sliceEndNs = Infinity;
+
   /** Take ownership of a board part: it is disposed with the machine. */
   own<T extends IDisposable>(d: T): T {
     return this._register(d);
@@ -112,7 +128,9 @@ export class Machine extends Disposable implements SystemControl {
       if (next !== Infinity) budget = Math.max(1, Math.min(budget, Math.ceil(next - clock.now())));
     }
     const before = this.cpu.stats.insnsRetired;
+    this._sliceEndNs = clock.mode === "deterministic" ? clock.now() + budget : Infinity;
     const stop: StopReason = this.cpu.run(budget);
+    this._sliceEndNs = Infinity;
     if (clock.mode === "deterministic") clock.advanceInsns(this.cpu.stats.insnsRetired - before);
     clock.runDueTimers();
     const p = this._pending;

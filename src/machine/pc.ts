@@ -195,6 +195,7 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
     model: { tscKhz: TSC_HZ / 1000, busKhz: TSC_HZ / 1000 },
   }));
   m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));
+  m.attachClockToCpu();
 
   // Firmware tables and the kernel.
   const guest: GuestMemory = {
