@@ -2,13 +2,14 @@
  * SSE/SSE2 conversions (SDM vol 2 CVT*): integer <-> float, single <-> double, packed and
  * scalar, MMX forms included. Float -> integer results that are NaN or out of range give the
  * "integer indefinite" value (0x80000000 / 0x8000000000000000, SDM vol 1 4.8.3.4 / 11.5.2.1);
- * the non-truncating forms round to nearest-even (MXCSR.RC other than nearest is logged by
- * LDMXCSR and not honoured). Lanes beyond the converted ones follow each instruction's rule.
+ * the non-truncating float -> integer forms round per MXCSR.RC; int -> float and double ->
+ * single conversions round to nearest. Lanes beyond the converted ones follow each
+ * instruction's rule.
  */
 
 import { IrType, type Temp } from "../../jit/ir/types.js";
 import type { SimdOp } from "../../jit/ir/simd.js";
-import { xmmOff } from "../state-layout.js";
+import { StateOff, xmmOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, read, write, type X86Ctx } from "./context.js";
 import { isMmx, mmxEnter, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
@@ -28,11 +29,35 @@ function fconst(ctx: X86Ctx, x: number, type: IrType.F32 | IrType.F64): Temp {
   return b.fconv("f64_bits_i64", b.i64Parts(f64buf.getInt32(0, true), f64buf.getInt32(4, true)));
 }
 
+/** MXCSR.RC (0 nearest, 1 down, 2 up, 3 toward zero) as an i32 temp. */
+function mxcsrRc(ctx: X86Ctx): Temp {
+  const b = ctx.b;
+  return b.andi(b.shrUi(b.ldEnv(IrType.I32, StateOff.MXCSR), 13), 3);
+}
+
+/** Round a scalar to an integral value per MXCSR.RC (SDM vol 1 4.8.4). */
+export function roundScalarMxcsr(ctx: X86Ctx, v: Temp): Temp {
+  const b = ctx.b;
+  const rc = mxcsrRc(ctx);
+  const is = (k: number): Temp => b.setcond("eq", rc, b.i32(k));
+  return b.select(is(0), b.fun("nearest", v), b.select(is(1), b.fun("floor", v), b.select(is(2), b.fun("ceil", v), b.fun("trunc", v))));
+}
+
+/** Round packed lanes to integral values per MXCSR.RC. */
+export function roundPackedMxcsr(ctx: X86Ctx, v: Temp, f64: boolean): Temp {
+  const b = ctx.b;
+  const t = f64 ? "f64x2" : "f32x4";
+  const rc = mxcsrRc(ctx);
+  const is = (k: number): Temp => b.simd("i32x4.splat", [b.neg(b.setcond("eq", rc, b.i32(k)))]);
+  const op = (m: string): Temp => b.simd(`${t}.${m}` as SimdOp, [v]);
+  return b.simd("bitselect", [op("nearest"), b.simd("bitselect", [op("floor"), b.simd("bitselect", [op("ceil"), op("trunc"), is(2)]), is(1)]), is(0)]);
+}
+
 /** Scalar float -> int32/int64 with x86 indefinite results. */
 export function floatToInt(ctx: X86Ctx, v: Temp, size: 4 | 8, truncate: boolean): Temp {
   const b = ctx.b;
   const type = v.type as IrType.F32 | IrType.F64;
-  const r = b.fun(truncate ? "trunc" : "nearest", v);
+  const r = truncate ? b.fun("trunc", v) : roundScalarMxcsr(ctx, v);
   const lim = size === 4 ? 2 ** 31 : 2 ** 63;
   const ok = b.and(b.fcmp("ge", r, fconst(ctx, -lim, type)), b.fcmp("lt", r, fconst(ctx, lim, type)));
   if (size === 4) {
@@ -84,7 +109,7 @@ function scalarSize(toF64: boolean): Fn {
 function packedToInt(ctx: X86Ctx, v: Temp, f64: boolean, truncate: boolean): Temp {
   const b = ctx.b;
   const t = f64 ? "f64x2" : "f32x4";
-  const r = b.simd(`${t}.${truncate ? "trunc" : "nearest"}` as SimdOp, [v]);
+  const r = truncate ? b.simd(`${t}.trunc` as SimdOp, [v]) : roundPackedMxcsr(ctx, v, f64);
   const splat = (x: number): Temp => b.simd(`${t}.splat` as SimdOp, [fconst(ctx, x, f64 ? IrType.F64 : IrType.F32)]);
   const ok = b.simd("and", [b.simd(`${t}.ge` as SimdOp, [r, splat(-(2 ** 31))]), b.simd(`${t}.lt` as SimdOp, [r, splat(2 ** 31)])]);
   const indef = 0x80000000 | 0;

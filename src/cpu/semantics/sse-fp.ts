@@ -9,7 +9,8 @@
  *    QNaN, 0xFFC00000 / 0xFFF8000000000000), whatever the host's NaN propagation is.
  *  - MIN/MAX return the second (source) operand when either is NaN or both are zero:
  *    MIN(a, s) = a < s ? a : s, which is Wasm's pmin(s, a).
- * MXCSR exception flags are not updated and rounding is to nearest (LDMXCSR logs other modes).
+ * MXCSR exception flags are not updated; arithmetic rounds to nearest (LDMXCSR logs other
+ * modes), while ROUND* and the float -> integer conversions (sse-cvt.ts) honour MXCSR.RC.
  */
 
 import { IrType, type Temp } from "../../jit/ir/types.js";
@@ -20,6 +21,7 @@ import type { SemanticsTable } from "../translate.js";
 import { operand, write, type X86Ctx } from "./context.js";
 import { opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { binop } from "./sse-int.js";
+import { roundPackedMxcsr, roundScalarMxcsr } from "./sse-cvt.js";
 
 type Fn = (ctx: X86Ctx) => void;
 type Kind = "ps" | "pd" | "ss" | "sd";
@@ -215,23 +217,26 @@ function approx(rsqrt: boolean, scalar: boolean): Fn {
   };
 }
 
-/** ROUNDPS/PD/SS/SD: imm8[1:0] nearest/down/up/truncate, or MXCSR.RC (nearest) when imm8[2]. */
+/** ROUNDPS/PD/SS/SD: imm8[1:0] nearest/down/up/truncate, or MXCSR.RC when imm8[2]. */
 function round(k: Kind): Fn {
   const modes = ["nearest", "floor", "ceil", "trunc"] as const;
   return (ctx) => {
     simdCheck(ctx);
     const b = ctx.b;
     const imm = (ctx.insn.operands[2] as { lo: number }).lo;
-    const mode = modes[imm & 4 ? 0 : imm & 3]!;
+    const mode = modes[imm & 3]!;
+    const byMxcsr = (imm & 4) !== 0;
     const d = opAt(ctx, 0);
     if (k === "ps" || k === "pd") {
-      writeV(ctx, d, b.simd(`${vt(k)}.${mode}` as SimdOp, [readV(ctx, opAt(ctx, 1))]));
+      const v = readV(ctx, opAt(ctx, 1));
+      writeV(ctx, d, byMxcsr ? roundPackedMxcsr(ctx, v, k === "pd") : b.simd(`${vt(k)}.${mode}` as SimdOp, [v]));
       return;
     }
     if (d.kind !== "xmm") throw new Error("ROUNDSS destination must be an XMM register");
     const type = isF64(k) ? IrType.F64 : IrType.F32;
     const s = readF(ctx, opAt(ctx, 1), type);
-    b.stEnv(fixNaNScalar(ctx, b.fun(mode, s), null, s), xmmOff(d.reg), type === IrType.F64 ? 8 : 4);
+    const r = byMxcsr ? roundScalarMxcsr(ctx, s) : b.fun(mode, s);
+    b.stEnv(fixNaNScalar(ctx, r, null, s), xmmOff(d.reg), type === IrType.F64 ? 8 : 4);
   };
 }
 
