@@ -43,7 +43,7 @@ describe("SSE floating point matches the host CPU", () => {
   });
   it("conversions and ROUND* honour MXCSR.RC", () => {
     const withRc = (rc: number, insn: string, fill: Fill): CaseSpec => ({
-      insn: `sub rsp, 8\n mov dword [rsp], ${0x1f80 | (rc << 13)}\n ldmxcsr [rsp]\n ${insn}\n mov dword [rsp], 0x1f80\n ldmxcsr [rsp]\n add rsp, 8`, fill,
+      insn: `lea rsp, [rsp - 8]\n mov dword [rsp], ${0x1f80 | (rc << 13)}\n ldmxcsr [rsp]\n ${insn}\n mov dword [rsp], 0x1f80\n ldmxcsr [rsp]\n lea rsp, [rsp + 8]`, fill,
     });
     const specs: CaseSpec[] = [];
     for (const rc of [1, 2, 3]) {
