@@ -44,6 +44,8 @@ const IMM_INT = ["pshufd xmm0, xmm1, 0x1b", "pshufd xmm0, IN, 0xe4", "pshufhw xm
   "shufps xmm0, xmm1, 0x1b", "shufps xmm0, IN, 0xb1", "shufpd xmm0, xmm1, 2", "unpcklps xmm0, xmm1", "unpckhps xmm0, IN",
   "unpcklpd xmm0, xmm1", "unpckhpd xmm0, xmm1", "andps xmm0, xmm1", "andnps xmm0, IN", "orps xmm0, xmm1", "xorpd xmm0, xmm1",
   "andnpd xmm0, xmm1", "andpd xmm0, IN", "orpd xmm0, xmm1", "xorps xmm0, IN",
+  ...[1, 7, 15, 16, 31, 33, 63, 64].flatMap((n) => ["psrlw", "psraw", "psllw", "psrld", "psrad", "pslld", "psrlq", "psllq"].flatMap((op) => [
+    `mov ecx, ${n}\n movd xmm2, ecx\n ${op} xmm0, xmm2`, `mov ecx, ${n}\n movd mm2, ecx\n ${op} mm0, mm2`])),
   "lea rax, IN\n maskmovdqu xmm1, xmm0\n xchg rdi, rax\n maskmovdqu xmm0, xmm1\n xchg rdi, rax\n xor eax, eax"];
 
 function check(specs: CaseSpec[], reps: number, seed: number): void {
