@@ -15,7 +15,8 @@ describe("tick-math", () => {
   it("mulDivFloor and mulDivCeil agree with BigInt arithmetic over the device frequency range", () => {
     const r = rng(7);
     const hzs = [1_193_182, 3_579_545, 32768, 1e9, 16e9, 100_000_000, 2_345_678_901];
-    for (let i = 0; i < 20000; i++) {
+    const bad: string[] = [];
+    for (let i = 0; i < 5000; i++) {
       const a = Math.floor(r() * 2 ** (r() * 53));
       const b = hzs[i % hzs.length]!;
       const c = i % 3 === 0 ? 1e9 : i % 3 === 1 ? 16e9 : 1_193_182;
@@ -23,9 +24,9 @@ describe("tick-math", () => {
       const floor = Number(p / BigInt(c));
       const ceil = Number((p + BigInt(c) - 1n) / BigInt(c));
       if (floor > Number.MAX_SAFE_INTEGER) continue;
-      expect(mulDivFloor(a, b, c)).toBe(floor);
-      expect(mulDivCeil(a, b, c)).toBe(ceil);
+      if (mulDivFloor(a, b, c) !== floor || mulDivCeil(a, b, c) !== ceil) bad.push(`${a}*${b}/${c}`);
     }
+    expect(bad).toEqual([]);
   });
 
   it("ticksAt and nsAtTicks are inverse at tick boundaries", () => {
