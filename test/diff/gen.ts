@@ -5,7 +5,9 @@
  */
 
 import { expect } from "vitest";
-import { compare, report, Rng, runBoth, WIN, type DiffCase, type DiffRun, type Mode, type RegName } from "./harness.js";
+import { compare, DIFF_AVAILABLE, report, Rng, runBoth, WIN, type DiffCase, type DiffRun, type Mode, type RegName } from "./harness.js";
+
+export { DIFF_AVAILABLE };
 
 export type Size = 1 | 2 | 4 | 8;
 export const SIZES: readonly Size[] = [1, 2, 4, 8];

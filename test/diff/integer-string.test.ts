@@ -10,7 +10,7 @@ import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { REP_UNROLL } from "../../src/cpu/semantics/string.js";
 import { nasm } from "../helpers/nasm.js";
 import { F, Rng, WIN, type DiffCase, type Mode } from "./harness.js";
-import { DiffSuite } from "./gen.js";
+import { DIFF_AVAILABLE, DiffSuite } from "./gen.js";
 
 const rng = new Rng(0xc3);
 const suite = new DiffSuite();
@@ -51,6 +51,8 @@ function stringCases(mode: Mode): DiffCase[] {
             out.push({
               asm: `${a32 ? "a32 " : ""}${prefix}${op}${SUFFIX[size]}`,
               regs, mem, flags: (rng.u32() & 0x8d5) | (down ? F.DF : 0),
+              // ECX = 0 with 32-bit addresses: tsemu zero-extends the registers as Intel does.
+              intelOnly: a32 && prefix !== "" && count === 0,
             });
           }
         }
@@ -91,7 +93,7 @@ suite.add("REPNE MOVS/STOS/LODS", 64, [1, 3, 9, 17].map((n) => ({
   asm: "db 0xf2\nmovsb\ndb 0xf2\nstosd\ndb 0xf2\nlodsw", regs: { rsi: BigInt(WIN), rdi: BigInt(WIN + 64), rcx: BigInt(n) },
 })));
 
-describe("string instructions vs host CPU", () => {
+describe.skipIf(!DIFF_AVAILABLE)("string instructions vs host CPU", () => {
   beforeAll(() => { suite.run(64); suite.run(32); }, 120_000);
   for (const g of suite.groups) it(g, () => suite.check(g));
 });
