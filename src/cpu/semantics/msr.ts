@@ -31,11 +31,13 @@ const TWO32 = 4294967296;
 /**
  * IA32_ARCH_CAPABILITIES (SDM vol 4 table 2-2): an emulator has no speculative side channels,
  * so report "not affected" (RDCL_NO, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO,
- * FBSDP_NO, PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO) and spare Linux page-table isolation
+ * FBSDP_NO, PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO, ITS_NO) and spare Linux page-table isolation
  * and the VERW buffer clearing on every return to user mode.
  */
 const ARCH_CAP_NOT_AFFECTED = (1 | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) |
   (1 << 20) | (1 << 24) | (1 << 26) | (1 << 27)) >>> 0;
+/** Bits 63..32: ITS_NO (bit 62), which spares Linux the ITS return-thunk alignment. */
+const ARCH_CAP_NOT_AFFECTED_HI = 1 << 30;
 /** Canonical 48-bit address given as (lo, hi): bits 63..47 all equal. */
 export const isCanonical = (_lo: number, hi: number): boolean => { const h = hi | 0; return h >> 15 === (h << 16) >> 31; };
 
@@ -74,7 +76,7 @@ function rdmsr(cpu: Cpu, m: number): [number, number] | null {
       return v ? [v.lo, v.hi] : [s.lo(msrOff(MsrSlot.APIC_BASE)), s.hi(msrOff(MsrSlot.APIC_BASE))];
     }
     case Msr.PLATFORM_ID: case Msr.MCG_CAP: case Msr.MCG_STATUS: return [0, 0];
-    case Msr.ARCH_CAPABILITIES: return hasFeature("archCapabilities") ? [ARCH_CAP_NOT_AFFECTED, 0] : null;
+    case Msr.ARCH_CAPABILITIES: return hasFeature("archCapabilities") ? [ARCH_CAP_NOT_AFFECTED, ARCH_CAP_NOT_AFFECTED_HI] : null;
     case Msr.FEATURE_CONTROL: return [1, 0]; // locked, VMX off
     case Msr.MTRRCAP: return [0x508, 0]; // 8 variable ranges, fixed ranges, write-combining
     case Msr.PAT: return [s.lo(msrOff(MsrSlot.PAT)), s.hi(msrOff(MsrSlot.PAT))];
