@@ -23,7 +23,8 @@
  *  0x400  mxcsr          i32
  *  0x410  x87            fpr[8] as 16-byte slots (80-bit images), then control/status/TOP/tag
  *                        words, pointers and two 16-byte scratch slots (fpu-state.ts FpuOff)
- *  0x4E0  free up to END
+ *  0x4E0  free up to 0x5F8
+ *  0x5F8  divScratch     i64  the 64-bit divisor handed to the div128 helper (muldiv.ts)
  *  0x600  end (STATE_SIZE is 0x2000; the rest is reserved)
  */
 
@@ -54,6 +55,7 @@ export const enum StateOff {
   XMM = 0x300,
   MXCSR = 0x400,
   FPU = 0x410,
+  DIV_SCRATCH = 0x5f8,
   END = 0x600,
 }
 

@@ -35,7 +35,7 @@ const TWO32 = 4294967296;
  * remainder; raises #DE on divide by zero or quotient overflow. Operands travel through CPU
  * state (the divisor in the scratch word below) because JS helpers take i32 only.
  */
-const DIVISOR_OFF = StateOff.END - 8;
+const DIVISOR_OFF = StateOff.DIV_SCRATCH;
 export const div128Helper = cpuHelper("div128", [IrType.I32], null, HelperFlag.CAN_FAULT, (cpu, signed) => {
   const s = cpu.state;
   const limbs = (off: number): number[] => [s.lo(off) >>> 0, s.hi(off) >>> 0];
