@@ -91,7 +91,10 @@ describe("x87 matches the host FPU (double precision control)", () => {
       { insn: "fstp tword MEM" }, { insn: "fld st1" }, { insn: "fst st1" }, { insn: "fstp st1" }, { insn: "fxch st1" },
       { insn: "fld1" }, { insn: "fldz" }, { insn: "fldpi", storeQ: true }, { insn: "fldl2e", storeQ: true }, { insn: "fldln2", storeQ: true },
       { insn: "fldlg2", storeQ: true }, { insn: "fldl2t", storeQ: true }, { insn: "ffree st1" }, { insn: "fincstp" }, { insn: "fdecstp" },
-      { insn: "fld st0\n fld st0\n fld st0\n fld st0\n fld st0\n fld st0\n fld st0" });
+      { insn: "fld st0\n fld st0\n fld st0\n fld st0\n fld st0\n fld st0\n fld st0" },
+      // MMX aliasing: an MMX write marks every register valid with TOP = 0 (then FLD overflows)
+      { insn: "movq mm1, MEM\n fld1", memKind: "int" }, { insn: "movq mm0, MEM\n emms\n fld1", memKind: "int" },
+      { insn: "movq mm7, MEM", memKind: "int" }, { insn: "fstp st0\n fld1\n movq MEM, mm6", memKind: "int" });
     check(cases, 6, 23);
   });
   it("unary and scaling operations", () => check(["fchs", "fabs", "fsqrt", "fscale", "fxtract", "fprem", "fprem1", "fnclex"].map((insn) => ({ insn })), 8, 24));
