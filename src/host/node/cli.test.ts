@@ -1,13 +1,14 @@
 /**
  * Tests of the CLI entry `main`: exit codes and the exact one-line messages for user
- * mistakes, file checks on -kernel/-initrd, and the "not implemented yet" boot path.
+ * mistakes, file checks on -kernel/-initrd, a file that is not a kernel, and a real boot of a
+ * bare multiboot kernel whose isa-debug-exit status becomes the process exit code.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "./cli.js";
-import { EXIT_NOT_IMPLEMENTED } from "./run.js";
+import { multibootHello } from "../../../test/helpers/multiboot-hello.js";
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -59,11 +60,17 @@ describe("tsemu main", () => {
     expect((await cli("-kernel", empty)).err).toBe(`tsemu: kernel '${empty}' is empty\n`);
   });
 
-  it("with valid files, says the CPU is not implemented yet and exits 2", async () => {
+  it("a file that is not a kernel is one line and exit 1", async () => {
     const r = await cli("-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0", "-nographic");
-    expect(r.code).toBe(EXIT_NOT_IMPLEMENTED);
-    expect(r.code).toBe(2);
-    expect(r.out).toBe("");
-    expect(r.err).toMatch(/^tsemu: cannot boot .*bzImage with .*rd\.cpio\.gz: the x86-64 CPU \(JIT to WebAssembly\) is not implemented yet\n$/);
+    expect(r).toEqual({ code: 1, out: "", err: "tsemu: kernel is not a bzImage, a PVH vmlinux or a multiboot image\n" });
+  });
+
+  it("boots a multiboot kernel: serial to a file, isa-debug-exit status as the exit code", async () => {
+    const mb = join(dir, "hello.elf");
+    const out = join(dir, "serial.txt");
+    writeFileSync(mb, multibootHello("hello from tsemu\n", 21));
+    const r = await cli("-kernel", mb, "-m", "64", "-serial", `file:${out}`, "-display", "none");
+    expect(r).toEqual({ code: 43, out: "", err: "" });
+    expect(readFileSync(out, "utf8")).toBe("hello from tsemu\n");
   });
 });
