@@ -105,7 +105,7 @@ function POP(ctx: X86Ctx): void {
     return;
   }
   if (d.op.kind === "sreg") {
-    // Segment loads are the system semantics' business (MOV_SREG); not wired here yet.
+    // POP Sreg is a segment load: segments.ts wraps this function and handles it first.
     ctx.b.raise(Vec.UD);
     ctx.ended = true;
     return;
@@ -193,5 +193,5 @@ function NOP(_ctx: X86Ctx): void {}
 
 export const moveSemantics: SemanticsTable = {
   MOV, MOVZX, MOVSX, MOVSXD: MOVSX, LEA, XCHG, BSWAP, PUSH, POP, ENTER, LEAVE, CBW, CWD, LAHF, SAHF, XLAT, NOP,
-  PAUSE: NOP, PREFETCH: NOP, MOVNTI: MOV, LFENCE: NOP, MFENCE: NOP, SFENCE: NOP,
+  PAUSE: NOP, PREFETCH: NOP, LFENCE: NOP, MFENCE: NOP, SFENCE: NOP,
 };
