@@ -165,7 +165,7 @@ export class X87 {
         if (rc !== 0 && f32[0] !== x && Number.isFinite(x)) {
           // directed rounding: step the nearest result one ulp toward the rounding direction
           const down = rc === 1 || (rc === 3 && x > 0);
-          if (down ? f32[0]! > x : f32[0]! < x) u32of32[0] = u32of32[0]! + ((f32[0]! > 0) === down ? -1 : 1);
+          if (down ? f32[0]! > x : f32[0]! < x) u32of32[0] = u32of32[0]! + ((x > 0) === down ? -1 : 1);
         }
         s.set32(o, u32of32[0]!);
         if (Number.isFinite(x) && !Number.isFinite(f32[0]!)) this.flag(Fsw.OE | Fsw.PE);
