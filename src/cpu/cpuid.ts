@@ -65,7 +65,7 @@ export const FEATURES = {
   smap: [7, CpuidReg.EBX, 20, false],
   clflushopt: [7, CpuidReg.EBX, 23, true],
   rdpid: [7, CpuidReg.ECX, 22, true],
-  specCtrl: [7, CpuidReg.EDX, 26, false],
+  specCtrl: [7, CpuidReg.EDX, 26, true], // IA32_SPEC_CTRL / IA32_PRED_CMD (msr.ts); with IBRS_ALL Linux uses eIBRS, not retpolines
   archCapabilities: [7, CpuidReg.EDX, 29, true], // IA32_ARCH_CAPABILITIES reports "not affected" (msr.ts)
   // ---- leaf 0xD subleaf 1 EAX (only meaningful with xsave)
   xsaveopt: [0xd, CpuidReg.EAX, 0, false],

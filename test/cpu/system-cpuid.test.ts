@@ -51,6 +51,13 @@ const PROGRAM = `
   rdmsr
   mov [${R + 84}], eax
   mov [${R + 88}], edx
+  mov ecx, 0x48             ; IA32_SPEC_CTRL.IBRS = 1, read back
+  mov eax, 1
+  xor edx, edx
+  wrmsr
+  xor eax, eax
+  rdmsr
+  mov [${R + 92}], eax
 
   mov r15, 2
   mov ecx, 0x12345          ; no such MSR: #GP(0)
@@ -171,7 +178,8 @@ describe("CPUID model", () => {
     expect([u32(64), u32(68)]).toEqual([0x12345678, 0x7fff]);
     expect(u32(72)).toBe(0x12345678);
     expect(dv.getUint8(80)).toBe(1);
-    expect(u32(84) & 0x31).toBe(0x31); // RDCL_NO, SSB_NO, MDS_NO: no PTI / VERW clearing in Linux
+    expect(u32(84) & 0x33).toBe(0x33); // RDCL_NO, IBRS_ALL, SSB_NO, MDS_NO: no PTI, retpolines, VERW clearing
+    expect(u32(92)).toBe(1);
     expect(u32(88) >>> 30).toBe(1); // ITS_NO
     // Faults in order: rdmsr #GP(0), wrmsr #GP(0), wrfsbase #UD, mov cr4 #GP(0), wrfsbase #GP(0)
     const n = u32(0x1fc);

@@ -19,7 +19,7 @@ import { Cr4, writeEfer } from "./cr.js";
 import { raiseUd, requireCpl0 } from "./system.js";
 
 export const enum Msr {
-  TSC = 0x10, PLATFORM_ID = 0x17, ARCH_CAPABILITIES = 0x10a, APIC_BASE = 0x1b, FEATURE_CONTROL = 0x3a, BIOS_SIGN_ID = 0x8b, MTRRCAP = 0xfe,
+  TSC = 0x10, PLATFORM_ID = 0x17, SPEC_CTRL = 0x48, PRED_CMD = 0x49, ARCH_CAPABILITIES = 0x10a, APIC_BASE = 0x1b, FEATURE_CONTROL = 0x3a, BIOS_SIGN_ID = 0x8b, MTRRCAP = 0xfe,
   SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176, MCG_CAP = 0x179, MCG_STATUS = 0x17a,
   MISC_ENABLE = 0x1a0, DEBUGCTL = 0x1d9, PAT = 0x277, MTRR_DEF_TYPE = 0x2ff, TSC_DEADLINE = 0x6e0,
   EFER = 0xc0000080, STAR = 0xc0000081, LSTAR = 0xc0000082, CSTAR = 0xc0000083, SFMASK = 0xc0000084,
@@ -32,9 +32,10 @@ const TWO32 = 4294967296;
  * IA32_ARCH_CAPABILITIES (SDM vol 4 table 2-2): an emulator has no speculative side channels,
  * so report "not affected" (RDCL_NO, SSB_NO, MDS_NO, PSCHANGE_MC_NO, TAA_NO, SBDR_SSDP_NO,
  * FBSDP_NO, PSDP_NO, BHI_NO, PBRSB_NO, GDS_NO, RFDS_NO, ITS_NO) and spare Linux page-table isolation
- * and the VERW buffer clearing on every return to user mode.
+ * and the VERW buffer clearing on every return to user mode. IBRS_ALL (enhanced IBRS) lets
+ * Linux keep plain indirect calls instead of retpoline thunks.
  */
-const ARCH_CAP_NOT_AFFECTED = (1 | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) |
+const ARCH_CAP_NOT_AFFECTED = (1 | (hasFeature("specCtrl") ? 2 : 0) /* IBRS_ALL */ | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 13) | (1 << 14) | (1 << 15) |
   (1 << 20) | (1 << 24) | (1 << 26) | (1 << 27)) >>> 0;
 /** Bits 63..32: ITS_NO (bit 62), which spares Linux the ITS return-thunk alignment. */
 const ARCH_CAP_NOT_AFFECTED_HI = 1 << 30;
@@ -76,6 +77,7 @@ function rdmsr(cpu: Cpu, m: number): [number, number] | null {
       return v ? [v.lo, v.hi] : [s.lo(msrOff(MsrSlot.APIC_BASE)), s.hi(msrOff(MsrSlot.APIC_BASE))];
     }
     case Msr.PLATFORM_ID: case Msr.MCG_CAP: case Msr.MCG_STATUS: return [0, 0];
+    case Msr.SPEC_CTRL: return hasFeature("specCtrl") ? cpu.msrs.get(m) ?? [0, 0] : null;
     case Msr.ARCH_CAPABILITIES: return hasFeature("archCapabilities") ? [ARCH_CAP_NOT_AFFECTED, ARCH_CAP_NOT_AFFECTED_HI] : null;
     case Msr.FEATURE_CONTROL: return [1, 0]; // locked, VMX off
     case Msr.MTRRCAP: return [0x508, 0]; // 8 variable ranges, fixed ranges, write-combining
@@ -132,6 +134,11 @@ function wrmsr(cpu: Cpu, m: number, lo: number, hi: number): boolean {
       s.set64(msrOff(MsrSlot.PAT), lo, hi);
       return true;
     case Msr.MCG_STATUS: return lo === 0 && hi === 0;
+    case Msr.SPEC_CTRL: // IBRS, STIBP, SSBD: stored, no effect
+      if (!hasFeature("specCtrl") || hi !== 0 || lo & ~7) return false;
+      cpu.msrs.set(m, lo, 0);
+      return true;
+    case Msr.PRED_CMD: return hasFeature("specCtrl") && hi === 0 && (lo & ~1) === 0; // IBPB: nothing to flush
     case Msr.EFER: writeEfer(cpu, lo, hi); return true;
     case Msr.SFMASK: s.set64(msrOff(MsrSlot.SFMASK), lo, 0); return true;
     case Msr.FS_BASE: case Msr.GS_BASE:
