@@ -22,8 +22,8 @@ export type MemOperand = Extract<Operand, { kind: "mem" }>;
 /** CR0.EM / CR0.TS checks (SDM vol 3 table 13-1 / 2-2): which exception, at run time. */
 const fpCheck = cpuHelper("fp_avail_check", [IrType.I32], null, HelperFlag.CAN_FAULT, (cpu, kind) => {
   const cr0 = cpu.state.cr0;
-  // kind 0: x87 (EM or TS -> #NM); 1: MMX/SSE (EM -> #UD, TS -> #NM)
-  if (cr0 & 4) return cpu.softmmu.raise(kind === 0 ? Vec.NM : Vec.UD);
+  // kind 0: x87 (EM or TS -> #NM); 1: MMX/SSE (EM -> #UD, TS -> #NM); 2: XSAVE family (TS -> #NM only)
+  if (cr0 & 4 && kind !== 2) return cpu.softmmu.raise(kind === 0 ? Vec.NM : Vec.UD);
   if (cr0 & 8) return cpu.softmmu.raise(Vec.NM);
 });
 
@@ -35,6 +35,11 @@ export function simdCheck(ctx: X86Ctx, needOsfxsr = true): void {
     return;
   }
   if (ctx.hflags & HFlag.EM_TS) b.call(fpCheck, [b.i32(1)]);
+}
+
+/** The XSAVE-family availability check (CR0.TS: #NM; CR0.EM does not matter). */
+export function xsaveCheck(ctx: X86Ctx): void {
+  if (ctx.hflags & HFlag.EM_TS) ctx.b.call(fpCheck, [ctx.b.i32(2)]);
 }
 
 /** The x87 availability check (CR0.EM or CR0.TS: #NM). */

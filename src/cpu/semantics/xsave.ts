@@ -20,7 +20,7 @@ import type { SemanticsTable } from "../translate.js";
 import { X87 } from "../x87-fpu.js";
 import { IMAGE_BUF } from "../x87-ops.js";
 import { linearAddress, type X86Ctx } from "./context.js";
-import { simdCheck, x87Check, type MemOperand } from "./sse-common.js";
+import { x87Check, xsaveCheck, type MemOperand } from "./sse-common.js";
 
 const enum Kind { FXSAVE, FXRSTOR, XSAVE, XSAVEC, XRSTOR }
 
@@ -137,7 +137,7 @@ const xsaveHelper = cpuHelper("xsave_family", [IrType.I32, IrType.I32, IrType.I3
 
 function family(kind: Kind): (ctx: X86Ctx) => void {
   return (ctx) => {
-    if (kind === Kind.FXSAVE || kind === Kind.FXRSTOR) x87Check(ctx); else simdCheck(ctx, false);
+    if (kind === Kind.FXSAVE || kind === Kind.FXRSTOR) x87Check(ctx); else xsaveCheck(ctx);
     const b = ctx.b;
     const m = ctx.insn.operands[0] as MemOperand;
     const addr = linearAddress(ctx, m);
