@@ -185,13 +185,18 @@ function symbolize(hex) {
 function describeTsemuFailure(r, what) {
   const rep = r.report;
   const parts = [`did not reach ${what} (last console line: ${lastConsoleLine(r.lines)})`];
-  if (rep) parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${symbolize(rep.rip)})` : ""}`);
-  if (rep?.outcome === "timeout" && rep.kernelFormat === "bzimage" && rep.rip && BigInt(rep.rip) < 2n ** 32n)
+  if (!rep) {
+    if (r.timedOut) parts.push("tsemu child killed: it did not stop at its own timeout (stuck inside one slice?)");
+    else parts.push(`tsemu child died (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    return parts.join("; ");
+  }
+  parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${symbolize(rep.rip)})` : ""}`);
+  if (rep.stats?.cpu?.insnsRetired) parts.push(`${fmtCount(rep.stats.cpu.insnsRetired)} guest instructions in ${fmtMs(rep.runMs)}`);
+  if (rep.outcome === "timeout" && rep.kernelFormat === "bzimage" && rep.rip && BigInt(rep.rip) < 2n ** 32n)
     parts.push("RIP is identity-mapped low memory: still in the bzImage's decompression stub (the kernel proper runs at 0xffffffff8...)");
-  if (rep?.outcome === "timeout" && rep.recentRips?.length > 1) parts.push(`RIPs at the last slice ends: ${rep.recentRips.map(symbolize).join(", ")}`);
-  else if (r.timedOut) parts.push("tsemu child killed: it did not stop at its own timeout (stuck inside one slice?)");
-  else parts.push(`tsemu child died (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-  const unimp = rep?.log?.filter((l) => l.startsWith("unimp")) ?? [];
+  if (rep.outcome === "timeout" && rep.recentRips?.length > 1) parts.push(`RIPs at the last slice ends: ${rep.recentRips.map(symbolize).join(", ")}`);
+  // #UD (an instruction tsemu lacks) first: those stop guests; MSR probes that #GP are routine
+  const unimp = (rep.log ?? []).filter((l) => l.startsWith("unimp")).sort((a, b) => Number(b.includes("#UD")) - Number(a.includes("#UD")));
   if (unimp.length) parts.push(`first unimplemented: ${unimp.slice(0, 3).join("; ")}`);
   return parts.join("; ");
 }
@@ -417,6 +422,7 @@ function statusOf(p) {
 }
 /** Status of a Linux row in the workload table: the boot may have worked and the workload not. */
 function workloadStatusOf(p) {
+  if (p.available && !p.runs.length && p.errors.length && p.format) return "did not boot to /init: see the boot table";
   if (!p.available || !p.runs.length) return statusOf(p);
   if (!p.total) return p.notes[0] ?? "no @end marker";
   return statusOf(p);
