@@ -267,7 +267,7 @@ export function compare(cases: readonly DiffCase[], run: DiffRun, mode: Mode): M
 }
 
 /** A readable report of the first mismatches, with the case's initial state. */
-export function report(ms: readonly Mismatch[], limit = 8): string {
+export function report(ms: readonly Mismatch[], limit = 12): string {
   return ms.slice(0, limit).map((m) => {
     const regs = Object.entries(m.c.regs ?? {}).map(([k, v]) => `${k}=${hex(v)}`).join(" ");
     return `#${m.index} \`${m.c.asm.replace(/\n/g, "; ")}\` ${regs} flags=${hex(m.c.flags ?? resolvedFlags.get(m.c) ?? -1)}\n    ${m.what}`;

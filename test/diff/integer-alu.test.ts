@@ -67,10 +67,11 @@ function shiftCases(op: string): DiffCase[] {
       const masked = c & (size === 8 ? 63 : 31);
       // OF is defined for a count of 1 only; AF is undefined for shifts with a non-zero count.
       // Rotates: OF for counts > 1 matches Intel (as for a count of 1), so it is compared.
-      const undefIntel = masked > 1 && rot ? F.OF : 0;
-      const undef = (masked > 1 && !rot ? F.OF : 0) | (masked !== 0 && !rot ? F.AF : 0)
-        // SHL/SHR of a byte/word by at least its width: CF undefined (SDM SAL/SAR/SHL/SHR).
-        | (!rot && masked >= size * 8 ? F.CF : 0);
+      // Undefined but matched to Intel: OF for counts > 1 (except SHL), AF after a shift,
+      // CF of a byte/word shift by at least its width.
+      const shl = op === "shl";
+      const undefIntel = (masked > 1 && !shl ? F.OF : 0) | (masked !== 0 && !rot ? F.AF : 0) | (!rot && masked >= size * 8 ? F.CF : 0);
+      const undef = masked > 1 && shl ? F.OF : 0;
       for (let k = 0; k < 2; k++) {
         out.push({ asm: `${op} ${reg(3, size)}, cl`, regs: { rbx: value(rng, size), rcx: BigInt(c) | (rng.u64() & ~0xffn) }, undef, undefIntel });
         out.push({ asm: `${op} ${reg(9, size)}, ${c & 0xff}`, regs: { r9: value(rng, size) }, undef, undefIntel });
@@ -91,14 +92,15 @@ function doubleShiftCases(op: string): DiffCase[] {
   for (const size of [2, 4, 8] as const) {
     for (const c of counts(size)) {
       const masked = c & (size === 8 ? 63 : 31);
-      const undef = (masked > 1 ? F.OF : 0) | (masked !== 0 ? F.AF : 0) | (size === 2 && masked > 16 ? F.CF | F.OF : 0);
+      const undef = (masked > 1 && op === "shld" ? F.OF : 0) | (size === 2 && masked > 16 ? F.CF | F.OF : 0);
+      const undefIntel = (masked > 1 ? F.OF : 0) | (masked !== 0 ? F.AF : 0);
       // A 16-bit count above 16 leaves the result undefined: tsemu matches Intel's.
       const intelOnly = size === 2 && masked > 16;
       for (let k = 0; k < 2; k++) {
-        out.push({ asm: `${op} ${reg(3, size)}, ${reg(6, size)}, cl`, regs: { rbx: value(rng, size), rsi: value(rng, size), rcx: BigInt(c) }, undef, intelOnly });
-        out.push({ asm: `${op} ${reg(11, size)}, ${reg(2, size)}, ${c & 0xff}`, regs: { r11: value(rng, size), rdx: value(rng, size) }, undef, intelOnly });
+        out.push({ asm: `${op} ${reg(3, size)}, ${reg(6, size)}, cl`, regs: { rbx: value(rng, size), rsi: value(rng, size), rcx: BigInt(c) }, undef, undefIntel, intelOnly });
+        out.push({ asm: `${op} ${reg(11, size)}, ${reg(2, size)}, ${c & 0xff}`, regs: { r11: value(rng, size), rdx: value(rng, size) }, undef, undefIntel, intelOnly });
       }
-      out.push({ asm: `${op} ${SIZE_WORD[size]} ${MEM}, ${reg(2, size)}, cl`, regs: { rsi: 0x200400, rcx: BigInt(c), rdx: value(rng, size) }, mem: memWith(rng, 8, rng.edge(size * 8), size), undef, intelOnly });
+      out.push({ asm: `${op} ${SIZE_WORD[size]} ${MEM}, ${reg(2, size)}, cl`, regs: { rsi: 0x200400, rcx: BigInt(c), rdx: value(rng, size) }, mem: memWith(rng, 8, rng.edge(size * 8), size), undef, undefIntel, intelOnly });
     }
   }
   return out;

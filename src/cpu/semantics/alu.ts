@@ -81,14 +81,19 @@ export function zeroExtendIfCount0(ctx: X86Ctx, d: OperandRef, v: Temp): void {
   if (d.size === 4 && d.op.kind === "reg") write(ctx, d, v);
 }
 
+/** The sign bit of a `size`-byte operand as an i64 mask. */
+export const signMask = (b: X86Ctx["b"], size: number): Temp => (size === 8 ? b.i64Parts(0, 0x80000000 | 0) : b.i64(2 ** (size * 8 - 1)));
+
 /** Bit `n` of an i64 value as i32 0/1. */
 const bitOf = (ctx: X86Ctx, v: Temp, n: number): Temp => ctx.b.trunc(ctx.b.andi(ctx.b.shrUi(v, n), 1));
 
 /*
  * OF of rotates: defined for a count of 1; for larger counts Intel computes it as for a count
  * of 1 on the original operand (differential tests), which is what is done here for any count:
- * ROL/RCL msb ^ next bit, ROR msb ^ lsb, RCR msb ^ CF-in. The lazy SHL/SAR/SHLD/SHRD flags
- * instead derive OF for counts > 1 from the result (architecturally undefined; not matched).
+ * ROL/RCL msb ^ next bit, ROR msb ^ lsb, RCR msb ^ CF-in; except that ROL/ROR by an immediate
+ * count other than 1 leave OF unchanged. The lazy SHL CcOp (SHL, SHLD) flags
+ * derive it from the result and CF, so SHL/SHLD OF for counts > 1 (architecturally undefined)
+ * differs from Intel; SHR and SHRD arrange ccSrc so that theirs matches.
  */
 
 type ShiftKind = "SHL" | "SHR" | "SAR" | "ROL" | "ROR";
@@ -116,7 +121,9 @@ function shift(kind: ShiftKind) {
     } else if (kind === "SHR") {
       r = b.shrU(v, count);
       write(ctx, d, r);
-      setCc(ctx, ccOp(CcKind.SAR, size), r, b.shrU(v, cm1));
+      // The SAR CcOp takes OF from the sign bits of ccSrc ^ result: keeping the original sign
+      // bit in ccSrc gives OF = MSB(original) for every count (SDM for 1, Intel for more).
+      setCc(ctx, ccOp(CcKind.SAR, size), r, b.or(b.shrU(v, cm1), b.and(v, signMask(b, size))));
     } else if (kind === "SAR") {
       const sv = sext(b, v, size);
       r = b.shrS(sv, count);
@@ -131,8 +138,12 @@ function shift(kind: ShiftKind) {
       r = size === 8 ? (left ? b.bin("rotl", v, count) : b.bin("rotr", v, count)) : zext(b, rl, size);
       write(ctx, d, r);
       const cf = left ? b.trunc(b.andi(r, 1)) : b.trunc(b.andi(b.shrUi(r, bits - 1), 1));
-      const of = left ? b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, bits - 2)) : b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, 0));
-      const flags = b.and(getArithFlags(ctx), b.i32(~(Eflag.CF | Eflag.OF)));
+      let of = left ? b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, bits - 2)) : b.xor(bitOf(ctx, v, bits - 1), bitOf(ctx, v, 0));
+      const old = getArithFlags(ctx);
+      // ROL/ROR by an immediate other than 1 leave OF unchanged on Intel (the CL forms do not).
+      const imm = ctx.insn.operands[1];
+      if (imm?.kind === "imm" && (imm.lo & (size === 8 ? 63 : 31)) !== 1) of = b.and(b.shrUi(old, 11), b.i32(1));
+      const flags = b.and(old, b.i32(~(Eflag.CF | Eflag.OF)));
       storeEflagsCc(b, b.or(flags, b.or(cf, b.shli(of, 11))));
     }
     b.setLabel(skip);

@@ -15,7 +15,7 @@ import {
   effectiveOffset, operand, read, readGpr, segAddress, setCc, write, writeGpr, type OperandRef, type X86Ctx,
 } from "./context.js";
 import { byteSwap } from "./move.js";
-import { zeroExtendIfCount0 } from "./alu.js";
+import { signMask, zeroExtendIfCount0 } from "./alu.js";
 
 const LOG2 = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 
@@ -142,6 +142,13 @@ function doubleShift(left: boolean) {
     }
     r = zext(b, r, size);
     write(ctx, d, r);
+    if (!left) {
+      // OF = MSB(dest) ^ LSB(src) for every count (SDM for 1, Intel for more): put the bit
+      // that makes the SAR CcOp's sign(ccSrc ^ result) say so; CF (bit 0) is unaffected.
+      const sign = signMask(b, size);
+      const want = b.xor(b.xor(b.and(v, sign), b.and(r, sign)), b.select(b.trunc(b.andi(src, 1)), sign, b.i64(0)));
+      last = b.or(b.and(last, b.not(sign)), want);
+    }
     setCc(ctx, ccOp(left ? CcKind.SHL : CcKind.SAR, size), r, last);
     b.setLabel(skip);
     ctx.ccOp = -1;
