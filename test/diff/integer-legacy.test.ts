@@ -83,6 +83,9 @@ function mode32Cases(): DiffCase[] {
     out.push({ asm: `a16 loop .l${i}\ninc eax\n.l${i}:\njcxz .m${i}\ninc ebx\n.m${i}:`, regs: { ...r, ecx: BigInt(rng.u32() & 0xffff0003) } });
     out.push({ asm: "rol ax, 3\nrcr bl, 1\nbt ecx, edx\nsetc al\nbsf ebx, edx\nbtc esi, 5", regs: r, undef: ALL });
     out.push({ asm: "cmpxchg8b [esi]", regs: { ...r, esi: BigInt(WIN) } });
+    const lo = BigInt(rng.u32()), hi = BigInt(rng.u32());
+    out.push({ asm: "lock cmpxchg8b [esi]", regs: { ...r, esi: BigInt(WIN), eax: lo, edx: hi }, mem: [...bytes(lo, 4), ...bytes(hi, 4)] });
+    out.push({ asm: "cmpxchg [esi+8], cx\nxadd [esi+12], ebx\ncmpxchg bl, dh", regs: { ...r, esi: BigInt(WIN) } });
     out.push({ asm: "xlatb", regs: { ...r, ebx: BigInt(WIN), eax: BigInt(rng.u32() & 0xffffff7f) } });
   }
   return out;
