@@ -1,7 +1,8 @@
 /**
  * System ISA in 32-bit protected mode and real mode (SDM vol 3 ch. 3, 5, 6): segment loads
  * with descriptor checks (#NP, #GP with the selector as error code), a non-zero segment base,
- * LDS, POP Sreg, LAR/LSL/VERR/VERW, SGDT, far CALL/RETF, INT/IRETD through 32-bit gates,
+ * LDS, POP Sreg, LAR/LSL/VERR/VERW, SGDT, LLDT/SLDT and an LDT selector, ARPL, far
+ * CALL/RETF, INT/IRETD through 32-bit gates,
  * IRETD to CPL 3 and an interrupt back through the 32-bit TSS ESP0/SS0; real-mode INT/IRET.
  */
 import { describe, expect, it } from "vitest";
@@ -92,6 +93,36 @@ const PM = `
   mov al, 'e'
   out 0xe9, al
 
+  ; LDT: descriptor 0x40 -> two entries; FS through LDT selector 0x0c (base 0x2000); ARPL
+  mov eax, ldt
+  mov word [ldt_d], 15
+  mov [ldt_d + 2], ax
+  shr eax, 16
+  mov [ldt_d + 4], al
+  mov byte [ldt_d + 5], 0x82
+  mov byte [ldt_d + 6], 0
+  mov [ldt_d + 7], ah
+  mov ax, 0x40
+  lldt ax
+  sldt bx
+  cmp bx, 0x40
+  jne bad
+  mov dword [0x2008], 0x77
+  mov ax, 0x0c
+  mov fs, ax
+  cmp dword [fs:8], 0x77
+  jne bad
+  mov ax, 0x10
+  mov bx, 0x23
+  arpl ax, bx
+  jnz bad                    ; RPL raised: ZF = 1
+  cmp ax, 0x13
+  jne bad
+  arpl ax, bx
+  jz bad                     ; already equal: ZF = 0
+  mov al, 'f'
+  out 0xe9, al
+
   ; 32-bit TSS and a trip to CPL 3
   mov ax, 0x48
   ltr ax
@@ -173,7 +204,7 @@ gdt:
   dq 0x00cff2000000ffff      ; 0x28 user data
   dq 0x00cf12000000ffff      ; 0x30 data, not present
   dq 0x00cf90000000ffff      ; 0x38 read-only data
-  dq 0                       ; 0x40
+ldt_d: dq 0                 ; 0x40 LDT (filled at run time)
 tss_d:
   dw 103
   dw tss
@@ -185,6 +216,10 @@ gdt_desc:
 idt_desc:
   dw 256 * 8 - 1
   dd idt
+align 8
+ldt:
+  dq 0
+  dq 0x004092002000ffff      ; LDT 0x0c: data, base 0x2000
 align 16
 tss:
   dd 0
@@ -204,7 +239,7 @@ describe("32-bit protected mode", () => {
     t.enterProtectedMode();
     t.run(300_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("abN0G8cdeU");
+    expect(String.fromCharCode(...t.console)).toBe("abN0G8cdefU");
     expect(t.exitCode).toBe(1);
     expect(t.cpu.state.seg(SegIndex.TR).attr & 0xf).toBe(0xb); // busy
   });
