@@ -255,7 +255,8 @@ export const x87Misc = cpuHelper("x87_misc", [I32, I32], null, HelperFlag.NONE, 
 
 export const x87Ldcw = cpuHelper("x87_ldcw", [I32], null, HelperFlag.NONE, (cpu, v) => {
   cpu.state.set32(FpuOff.FCW, (v & 0x1f3f) | 0x40);
-  if ((v >> 8) & 3 && ((v >> 8) & 3) !== 3) cpu.log.unimp("x87 precision control below extended (computed in double)", "x87-pc");
+  // Arithmetic is always double precision (fpu-state.ts); single precision control is not honoured.
+  if (((v >> 8) & 3) === 0) cpu.log.unimp("x87 single precision control (computed in double)", "x87-pc");
 });
 export const x87Stsw = cpuHelper("x87_stsw", [], I32, HelperFlag.NONE, (cpu) => fpu(cpu).statusWord());
 
