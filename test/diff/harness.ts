@@ -67,6 +67,11 @@ export const HOST_INTEL = (() => {
   try { return /GenuineIntel/.test(readFileSync("/proc/cpuinfo", "utf8")); } catch { return false; }
 })();
 
+/** Can the native runner map 0x1000..0xffff (16-bit addressing cases)? */
+export const LOW_MEMORY_OK = (() => {
+  try { return Number(readFileSync("/proc/sys/vm/mmap_min_addr", "utf8").trim()) <= 0x1000; } catch { return false; }
+})();
+
 /** The differential tests need an x86-64 Linux host with gcc and nasm. */
 export const DIFF_AVAILABLE = (() => {
   if (process.arch !== "x64" || process.platform !== "linux") return false;

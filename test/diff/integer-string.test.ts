@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { REP_UNROLL } from "../../src/cpu/semantics/string.js";
 import { nasm } from "../helpers/nasm.js";
-import { F, Rng, WIN, type DiffCase, type Mode } from "./harness.js";
+import { F, LOW_MEMORY_OK, Rng, WIN, type DiffCase, type Mode } from "./harness.js";
 import { DIFF_AVAILABLE, DiffSuite } from "./gen.js";
 
 const rng = new Rng(0xc3);
@@ -84,7 +84,7 @@ function addr16Cases(): DiffCase[] {
 
 suite.add("string ops, 64-bit code", 64, stringCases(64));
 suite.add("string ops, 32-bit code", 32, stringCases(32));
-suite.add("string ops, 16-bit addresses", 32, addr16Cases());
+if (LOW_MEMORY_OK) suite.add("string ops, 16-bit addresses", 32, addr16Cases());
 // Source segment overrides (ES/SS are flat like DS in both runs); the destination stays ES.
 suite.add("string ops, segment overrides", 32, ["es lodsd", "ss movsb", "cs lodsw", "es rep movsd", "ss repe cmpsb", "fs stosb"].flatMap((asm) =>
   asm.startsWith("fs") ? [] : [1, 2, 3].map((n) => ({ asm, regs: { esi: BigInt(WIN), edi: BigInt(WIN + 64), ecx: BigInt(n) }, mem: similarMem() }))));
