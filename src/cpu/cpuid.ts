@@ -2,7 +2,8 @@
  * The CPUID model (SDM vol 2 "CPUID", vol 3 ch. 8/10 for topology): ONE table of the features
  * tsemu advertises, which both the CPUID leaves and the instruction semantics consult, so
  * advertising and implementing stay together. A feature flips to true in the same commit
- * that implements it (the SSE/x87 and integer owners flip theirs).
+ * that implements it: the x87/MMX/SSE/XSAVE bits come from SIMD_FEATURES (fpu-state.ts,
+ * owned with those semantics), the integer owners flip theirs here.
  *
  * The model is a GenuineIntel family 6 model 0x5E (a Skylake client part) with one core and
  * one thread. The board passes the physical address width and the TSC / LAPIC bus
@@ -12,6 +13,7 @@
  */
 
 import { ConfigError } from "../common/errors.js";
+import { SIMD_FEATURES, xsaveCpuidLeaf } from "./fpu-state.js";
 
 /** Register of a CPUID result. */
 export const enum CpuidReg { EAX = 0, EBX = 1, ECX = 2, EDX = 3 }
@@ -22,7 +24,7 @@ export const enum CpuidReg { EAX = 0, EBX = 1, ECX = 2, EDX = 3 }
  */
 export const FEATURES = {
   // ---- leaf 1 EDX
-  fpu: [1, CpuidReg.EDX, 0, true],
+  fpu: [1, CpuidReg.EDX, 0, SIMD_FEATURES.fpu],
   de: [1, CpuidReg.EDX, 2, true], // CR4.DE: DR4/DR5 are reserved (#UD) instead of aliases
   pse: [1, CpuidReg.EDX, 3, true],
   tsc: [1, CpuidReg.EDX, 4, true],
@@ -37,24 +39,24 @@ export const FEATURES = {
   pat: [1, CpuidReg.EDX, 16, true],
   pse36: [1, CpuidReg.EDX, 17, true],
   clflush: [1, CpuidReg.EDX, 19, true],
-  mmx: [1, CpuidReg.EDX, 23, true],
-  fxsr: [1, CpuidReg.EDX, 24, true],
-  sse: [1, CpuidReg.EDX, 25, true],
-  sse2: [1, CpuidReg.EDX, 26, true],
+  mmx: [1, CpuidReg.EDX, 23, SIMD_FEATURES.mmx],
+  fxsr: [1, CpuidReg.EDX, 24, SIMD_FEATURES.fxsr],
+  sse: [1, CpuidReg.EDX, 25, SIMD_FEATURES.sse],
+  sse2: [1, CpuidReg.EDX, 26, SIMD_FEATURES.sse2],
   // ---- leaf 1 ECX
-  sse3: [1, CpuidReg.ECX, 0, true],
-  pclmulqdq: [1, CpuidReg.ECX, 1, false],
+  sse3: [1, CpuidReg.ECX, 0, SIMD_FEATURES.sse3],
+  pclmulqdq: [1, CpuidReg.ECX, 1, SIMD_FEATURES.pclmulqdq],
   monitor: [1, CpuidReg.ECX, 3, false],
-  ssse3: [1, CpuidReg.ECX, 9, true],
+  ssse3: [1, CpuidReg.ECX, 9, SIMD_FEATURES.ssse3],
   cx16: [1, CpuidReg.ECX, 13, true],
   pcid: [1, CpuidReg.ECX, 17, false],
-  sse41: [1, CpuidReg.ECX, 19, true],
-  sse42: [1, CpuidReg.ECX, 20, true],
+  sse41: [1, CpuidReg.ECX, 19, SIMD_FEATURES.sse41],
+  sse42: [1, CpuidReg.ECX, 20, SIMD_FEATURES.sse42],
   x2apic: [1, CpuidReg.ECX, 21, true],
   movbe: [1, CpuidReg.ECX, 22, true],
   popcnt: [1, CpuidReg.ECX, 23, true],
   tscDeadline: [1, CpuidReg.ECX, 24, true],
-  xsave: [1, CpuidReg.ECX, 26, false], // OSXSAVE (bit 27) mirrors CR4.OSXSAVE when this is set
+  xsave: [1, CpuidReg.ECX, 26, SIMD_FEATURES.xsave], // OSXSAVE (bit 27) mirrors CR4.OSXSAVE
   rdrand: [1, CpuidReg.ECX, 30, true],
   hypervisor: [1, CpuidReg.ECX, 31, true],
   // ---- leaf 7.0 EBX / ECX / EDX
@@ -68,7 +70,10 @@ export const FEATURES = {
   specCtrl: [7, CpuidReg.EDX, 26, true], // IA32_SPEC_CTRL / IA32_PRED_CMD (msr.ts); with IBRS_ALL Linux uses eIBRS, not retpolines
   archCapabilities: [7, CpuidReg.EDX, 29, true], // IA32_ARCH_CAPABILITIES reports "not affected" (msr.ts)
   // ---- leaf 0xD subleaf 1 EAX (only meaningful with xsave)
-  xsaveopt: [0xd, CpuidReg.EAX, 0, false],
+  xsaveopt: [0xd, CpuidReg.EAX, 0, SIMD_FEATURES.xsaveopt],
+  xsavec: [0xd, CpuidReg.EAX, 1, SIMD_FEATURES.xsavec],
+  xgetbv1: [0xd, CpuidReg.EAX, 2, SIMD_FEATURES.xgetbv1],
+  xsaves: [0xd, CpuidReg.EAX, 3, SIMD_FEATURES.xsaves],
   // ---- leaf 0x80000001 ECX / EDX
   lahfLm: [0x80000001, CpuidReg.ECX, 0, true],
   abm: [0x80000001, CpuidReg.ECX, 5, false], // LZCNT
@@ -186,20 +191,13 @@ export class CpuModel {
     }
   }
 
-  /**
-   * Leaf 0DH (SDM vol 1 13.2): x87 and SSE state only (XCR0 bits 0-1); the XSAVE area is the
-   * 512-byte legacy region plus the 64-byte header. All zero when XSAVE is not advertised.
-   */
-  private _xsaveLeaf(sub: number, _xcr0: number): Uint32Array {
+  /** Leaf 0DH (SDM vol 1 13.2): the XSAVE layout from fpu-state.ts; zero without XSAVE. */
+  private _xsaveLeaf(sub: number, xcr0: number): Uint32Array {
     const r = this._r;
     if (!hasFeature("xsave")) return r;
-    if (sub === 0) {
-      r[0] = 3;
-      r[1] = 576; // size for the components enabled in XCR0 (x87 and SSE at most)
-      r[2] = 576;
-    } else if (sub === 1) {
-      r[0] = this._bits(0xd, CpuidReg.EAX);
-    }
+    const [a, b, c, d] = xsaveCpuidLeaf(sub, xcr0);
+    r[0] = a; r[1] = b; r[2] = c; r[3] = d;
+    if (sub === 1) r[0] = this._bits(0xd, CpuidReg.EAX);
     return r;
   }
 

@@ -143,7 +143,7 @@ describe("CPUID model", () => {
     const m = new CpuModel({ physBits: 39, tscKhz: 2_400_000, busKhz: 1_000_000 });
     const l1 = [...m.query(1, 0)];
     for (const [name, [leaf, reg, bit, on]] of Object.entries(FEATURES)) {
-      const r = [...m.query(leaf, name === "xsaveopt" ? 1 : 0)];
+      const r = [...m.query(leaf, leaf === 0xd ? 1 : 0)]; // leaf 0DH bits are in subleaf 1
       expect(((r[reg]! >>> bit) & 1) === 1, name).toBe(on);
     }
     expect(l1[0]).toBe(0x506e3);
@@ -152,6 +152,11 @@ describe("CPUID model", () => {
     const [den, num, crystalHz] = [...m.query(0x15, 0)];
     expect((crystalHz! / 1000) * num! / den!).toBe(2_400_000);
     expect(hasFeature("lm")).toBe(true);
+    if (hasFeature("xsave")) {
+      expect([...m.query(0xd, 0)]).toEqual([3, 576, 576, 0]); // x87 + SSE
+      expect((m.query(1, 0, true)[2]! >>> 27) & 1).toBe(1); // OSXSAVE mirrors CR4
+      expect((m.query(1, 0, false)[2]! >>> 27) & 1).toBe(0);
+    }
     expect(() => new CpuModel({ physBits: 60 })).toThrow(/physBits/);
   });
 
