@@ -21,6 +21,7 @@ import { findCpuHelper } from "./helper.js";
 import { deliver, IntKind } from "./interrupts.js";
 import { runtimeFunctions } from "./runtime-fns.js";
 import { SoftMmu } from "./softmmu.js";
+import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
 import { MsrFile } from "./msr-file.js";
 import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
@@ -128,6 +129,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     s.setReg(2, 0x600); // EDX: family/model/stepping at reset
     s.setRun(RunWord.EXC_VECTOR, -1);
     this.msrs.reset(s);
+    fpuPowerOn(s); // FCW 0x40, MXCSR 0x1F80, XCR0 = x87 (SDM vol 3 table 9-1)
     this._irqPending = false;
     this._resetRequested = false;
     this.modeChanged();
