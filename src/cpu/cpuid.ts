@@ -76,7 +76,7 @@ export const FEATURES = {
   xsaves: [0xd, CpuidReg.EAX, 3, SIMD_FEATURES.xsaves],
   // ---- leaf 0x80000001 ECX / EDX
   lahfLm: [0x80000001, CpuidReg.ECX, 0, true],
-  abm: [0x80000001, CpuidReg.ECX, 5, false], // LZCNT
+  abm: [0x80000001, CpuidReg.ECX, 5, true], // LZCNT (bits.ts)
   prefetchw: [0x80000001, CpuidReg.ECX, 8, true],
   syscall: [0x80000001, CpuidReg.EDX, 11, true],
   nx: [0x80000001, CpuidReg.EDX, 20, true],
