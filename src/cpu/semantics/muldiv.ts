@@ -77,7 +77,8 @@ export const div128Helper = cpuHelper("div128", [IrType.I32], null, HelperFlag.C
     }
     q.push(digit);
   }
-  let [q3, q2, q1, q0] = q as [number, number, number, number];
+  const [q3, q2] = q as [number, number, number, number];
+  let [, , q1, q0] = q as [number, number, number, number];
   if (q3 !== 0 || q2 !== 0) { cpu.softmmu.raise(Vec.DE); return; }
   if (signed) {
     if (qNeg ? q1 > 0x80000000 || (q1 === 0x80000000 && q0 !== 0) : q1 >= 0x80000000) { cpu.softmmu.raise(Vec.DE); return; }
