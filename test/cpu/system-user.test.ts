@@ -1,7 +1,8 @@
 /**
  * System ISA, privilege changes in long mode (SDM vol 3 5.8.8, 6.14, 7.7): the kernel loads
  * its own GDT and a 64-bit TSS (LTR marks it busy), drops to CPL 3 with IRETQ, and the user
- * program comes back through SYSCALL/SYSRETQ, through a #GP(0) from OUT at IOPL 0 (handled on
+ * program comes back through SYSCALL/SYSRETQ, through #GP(0) from OUT at IOPL 0 and from RDTSC
+ * with CR4.TSD (handled on
  * the TSS.RSP0 stack and returned from with IRETQ to CPL 3), and through INT 0x80 on a DPL 3
  * gate, whose frame must show the user SS:RSP and CS.
  */
@@ -68,6 +69,9 @@ const KERNEL = `
   rdmsr
   or eax, 1
   wrmsr
+  mov rax, cr4
+  or eax, 4                 ; CR4.TSD: RDTSC is privileged
+  mov cr4, rax
   ; drop to CPL 3
   push 0x23
   push 0x60000
@@ -92,6 +96,7 @@ user:
   cmp rsp, 0x60000          ; SYSCALL/SYSRET leave RSP alone
   jne ubad
   out 0xe9, al              ; #GP(0) at CPL 3; the handler skips these 2 bytes
+  rdtsc                     ; #GP(0) with CR4.TSD at CPL 3 (2 bytes)
   mov edi, 'v'
   mov eax, 1
   syscall
@@ -205,7 +210,7 @@ describe("CPL 3 and back", () => {
     for (let i = 0; i < 512; i++) dv.setUint32(TestLayout.PD + i * 8, dv.getUint32(TestLayout.PD + i * 8, true) | 4, true);
     t.run(500_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("ugvT");
+    expect(String.fromCharCode(...t.console)).toBe("uggvT");
     expect(t.exitCode).toBe(1);
     expect(t.cpu.state.cpl).toBe(0);
   });
