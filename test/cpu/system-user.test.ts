@@ -1,10 +1,9 @@
 /**
  * System ISA, privilege changes in long mode (SDM vol 3 5.8.8, 6.14, 7.7): the kernel loads
  * its own GDT and a 64-bit TSS (LTR marks it busy), drops to CPL 3 with IRETQ, and the user
- * program comes back through SYSCALL/SYSRETQ, through #GP(0) from OUT at IOPL 0 and from RDTSC
- * with CR4.TSD (handled on
- * the TSS.RSP0 stack and returned from with IRETQ to CPL 3), and through INT 0x80 on a DPL 3
- * gate, whose frame must show the user SS:RSP and CS.
+ * program comes back through SYSCALL/SYSRETQ, through #GP(0) from OUT at IOPL 0 and from
+ * RDTSC with CR4.TSD (handled on the TSS.RSP0 stack and returned from with IRETQ to CPL 3),
+ * and through INT 0x80 on a DPL 3 gate, whose frame must show the user SS:RSP and CS.
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
