@@ -191,6 +191,8 @@ function describeTsemuFailure(r, what) {
     return parts.join("; ");
   }
   parts.push(`tsemu: ${rep.outcome}${rep.detail ? `: ${rep.detail}` : ""}${rep.rip ? ` (RIP ${symbolize(rep.rip)})` : ""}`);
+  if (rep.outcome === "exit" && /s5|acpi/i.test(rep.detail ?? ""))
+    parts.push("the guest powered off through ACPI S5 (in this initramfs only /init's `poweroff -f` does) yet the marker never appeared on COM1: console output stopped at the line above");
   if (rep.stats?.cpu?.insnsRetired) parts.push(`${fmtCount(rep.stats.cpu.insnsRetired)} guest instructions in ${fmtMs(rep.runMs)}`);
   if (rep.outcome === "timeout" && rep.kernelFormat === "bzimage" && rep.rip && BigInt(rep.rip) < 2n ** 32n)
     parts.push("RIP is identity-mapped low memory: still in the bzImage's decompression stub (the kernel proper runs at 0xffffffff8...)");
