@@ -2,7 +2,7 @@
  * System ISA in 32-bit protected mode and real mode (SDM vol 3 ch. 3, 5, 6): segment loads
  * with descriptor checks (#NP, #GP with the selector as error code), a non-zero segment base,
  * LDS, POP Sreg, LAR/LSL/VERR/VERW, SGDT, LLDT/SLDT and an LDT selector, ARPL, far
- * CALL/RETF, INT/IRETD through 32-bit gates,
+ * CALL/RETF, a CPL 3 -> 0 call gate with a parameter and RETF 4, INT/IRETD through 32-bit gates,
  * IRETD to CPL 3 and an interrupt back through the 32-bit TSS ESP0/SS0; real-mode INT/IRET.
  */
 import { describe, expect, it } from "vitest";
@@ -126,6 +126,14 @@ const PM = `
   ; 32-bit TSS and a trip to CPL 3
   mov ax, 0x48
   ltr ax
+  ; 32-bit call gate 0x50: DPL 3, one parameter, to gate32_target in CS 0x08
+  mov eax, gate32_target
+  mov [gate_d], ax
+  mov word [gate_d + 2], 0x08
+  mov byte [gate_d + 4], 1
+  mov byte [gate_d + 5], 0xec
+  shr eax, 16
+  mov [gate_d + 6], ax
   push 0x2b                  ; SS (RPL 3)
   push 0x60000               ; ESP
   push 0x2                   ; EFLAGS
@@ -137,7 +145,32 @@ user:
   and eax, 3
   cmp eax, 3
   jne bad
+  push 0x1234                ; parameter copied to the CPL 0 stack
+  call 0x53:0                ; through the gate (offset ignored)
+  cmp esp, 0x60000           ; RETF 4 dropped the parameter
+  jne bad
+  mov ax, cs
+  cmp ax, 0x23
+  jne bad
   int 0x31
+
+gate32_target:
+  cmp esp, 0x70000 - 20      ; EIP CS param ESP SS on the TSS.ESP0 stack
+  jne bad
+  cmp dword [esp + 4], 0x23
+  jne bad
+  cmp dword [esp + 8], 0x1234
+  jne bad
+  cmp dword [esp + 12], 0x60000 - 4
+  jne bad
+  cmp dword [esp + 16], 0x2b
+  jne bad
+  mov ax, cs
+  cmp ax, 0x08
+  jne bad
+  mov al, 'C'
+  out 0xe9, al
+  retf 4
 
 farfunc:
   mov al, 'd'
@@ -209,6 +242,7 @@ tss_d:
   dw 103
   dw tss
   db 0x10, 0x89, 0, 0        ; base 23:16 = 0x10 (tss is above 1 MiB), 32-bit TSS available
+gate_d: dq 0                 ; 0x50 call gate (filled at run time)
 gdt_end:
 gdt_desc:
   dw gdt_end - gdt - 1
@@ -239,7 +273,7 @@ describe("32-bit protected mode", () => {
     t.enterProtectedMode();
     t.run(300_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("abN0G8cdefU");
+    expect(String.fromCharCode(...t.console)).toBe("abN0G8cdefCU");
     expect(t.exitCode).toBe(1);
     expect(t.cpu.state.seg(SegIndex.TR).attr & 0xf).toBe(0xb); // busy
   });

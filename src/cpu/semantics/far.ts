@@ -2,11 +2,11 @@
  * Far control transfers (SDM vol 2 JMP, CALL, RET, IRET/IRETD/IRETQ; vol 3 5.8 privilege
  * checks for control transfers, 6.14.3 IRET in IA-32e mode): real-mode and virtual-8086
  * forms, protected-mode transfers to code segments (conforming and non-conforming), call
- * gates (long-mode 64-bit gates with the inner-privilege stack switch; legacy gates at the
- * same privilege), returns to the same and to an outer privilege level with the SS checks
+ * gates (far-gates.ts: 64-bit and legacy gates, with the inner-privilege stack switch and the
+ * legacy parameter copy), returns to the same and to an outer privilege level with the SS checks
  * and the data-segment nullification, and IRETQ to compatibility mode and CPL 3.
  * Not implemented (logged once, then #GP(0)): task switches (task gates, TSS targets,
- * IRET with NT), legacy call gates to an inner privilege, IRET to virtual-8086 mode.
+ * IRET with NT), IRET to virtual-8086 mode.
  *
  * Each instruction is one helper that sets CS, RIP (CS-relative) and the stack; the block
  * then ends without writing RIP. CALLF pushes nextPc(ctx) as the return IP, the same
@@ -17,57 +17,19 @@
 import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
 import { SegAttr, type SegmentCache } from "../cpu-state.js";
-import {
-  descriptorToCache, dplOf, fault, fetchDescriptor, fetchSystemDescriptor, guarded, isLongMode, markAccessed, mmuFor,
-  rdMem, rdMem64, wrMem,
-} from "../descriptors.js";
+import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, isLongMode, markAccessed } from "../descriptors.js";
 import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
-import { HFlag, SegIndex, gprOff } from "../state-layout.js";
+import { HFlag, SegIndex } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
 import { endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
+import {
+  TYPE_CODE, TYPE_CONFORMING, callGate, callGateInner, canonical, commitSp, curStack, legacyGateInner, popS, pushS, setCs,
+} from "./far-gates.js";
 
 const TWO32 = 4294967296;
-const TYPE_CODE = 8, TYPE_CONFORMING = 4, TYPE_RW = 2;
-
-// ---- the stack as seen by a helper (SS base + masked SP, or flat 64-bit)
-interface StackCursor { base: number; sp: number; mask: number; mmu: number }
-
-function stackOf(cpu: Cpu, ss: SegmentCache, sp: number, cpl: number, flat64: boolean): StackCursor {
-  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl) };
-  const mask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
-  return { base: ss.base, sp: sp & mask, mask, mmu: mmuFor(cpl) };
-}
-const curStack = (cpu: Cpu): StackCursor =>
-  stackOf(cpu, cpu.state.seg(SegIndex.SS), cpu.state.reg(4), cpu.state.cpl, (cpu.state.hflags & HFlag.CS64) !== 0);
-const stackAddr = (c: StackCursor): number => (c.mask ? (c.base + c.sp) % TWO32 : c.sp);
-
-function pushS(cpu: Cpu, c: StackCursor, v: number, size: 2 | 4 | 8): void {
-  c.sp = c.mask ? ((c.sp - size) & c.mask) >>> 0 : c.sp - size;
-  wrMem(cpu, stackAddr(c), size === 8 ? v : v >>> 0, size, c.mmu);
-}
-function popS(cpu: Cpu, c: StackCursor, size: 2 | 4 | 8): number {
-  const a = stackAddr(c);
-  const v = size === 8 ? rdMem64(cpu, a, c.mmu) : rdMem(cpu, a, size, c.mmu);
-  c.sp = c.mask ? ((c.sp + size) & c.mask) >>> 0 : c.sp + size;
-  return v;
-}
-function commitSp(cpu: Cpu, c: StackCursor): void {
-  const s = cpu.state;
-  if (c.mask === 0xffff) s.set32(gprOff(4), (s.lo(gprOff(4)) & ~0xffff) | c.sp);
-  else s.setReg(4, c.sp);
-}
-
-const canonical = (v: number): boolean => v < 2 ** 47 && v >= -(2 ** 47);
-
-/** Install a code segment: CS with RPL = new CPL, the CPL, RIP. */
-function setCs(cpu: Cpu, cs: SegmentCache, cpl: number, ip: number): void {
-  const s = cpu.state;
-  s.setSeg(SegIndex.CS, { ...cs, selector: (cs.selector & 0xfffc) | cpl, attr: cs.attr | 1 });
-  s.cpl = cpl;
-  s.rip = ip;
-}
+const TYPE_RW = 2;
 
 /** Real-mode / VM86 far target: base = selector << 4, limit and attributes kept. */
 function setCsReal(cpu: Cpu, sel: number, ip: number): void {
@@ -100,37 +62,6 @@ function checkIp(cpu: Cpu, cs: SegmentCache, ip: number): number {
   const eip = ip >>> 0;
   if (eip > cs.limit) fault(cpu, Vec.GP, 0);
   return eip;
-}
-
-interface Gate { cs: SegmentCache; offset: number; size: 2 | 4 | 8; dpl: number }
-
-/** A call gate used by JMP/CALL (SDM 5.8.3, 5.8.6): gate checks and its code-segment target. */
-function callGate(cpu: Cpu, sel: number, d: { lo: number; hi: number }, isCall: boolean): Gate {
-  const s = cpu.state, cpl = s.cpl, err = sel & 0xfffc;
-  const long = isLongMode(s);
-  const type = (d.hi >>> 8) & 0xf, gdpl = (d.hi >>> 13) & 3;
-  if (type === 5 || type === 1 || type === 9) {
-    cpu.log.unimp("far JMP/CALL through a task gate or to a TSS (task switch)");
-    fault(cpu, Vec.GP, err);
-  }
-  if (long ? type !== 0xc : type !== 0xc && type !== 4) fault(cpu, Vec.GP, err);
-  if (gdpl < cpl || gdpl < (sel & 3)) fault(cpu, Vec.GP, err);
-  if (!(d.hi & 0x8000)) fault(cpu, Vec.NP, err);
-  const { high } = fetchSystemDescriptor(cpu, sel, long);
-  const csSel = d.lo >>> 16, csErr = csSel & 0xfffc;
-  let offset = ((d.hi & 0xffff0000) | (d.lo & 0xffff)) >>> 0;
-  if (type === 4) offset &= 0xffff;
-  if (long) offset += high * TWO32;
-  if (csErr === 0) fault(cpu, Vec.GP, 0);
-  const cd = fetchDescriptor(cpu, csSel);
-  const cs = descriptorToCache(csSel, cd);
-  const ctype = cs.attr & SegAttr.TYPE_MASK, dpl = dplOf(cs.attr);
-  if (!(cs.attr & SegAttr.S) || !(ctype & TYPE_CODE) || dpl > cpl) fault(cpu, Vec.GP, csErr);
-  if (!isCall && !(ctype & TYPE_CONFORMING) && dpl !== cpl) fault(cpu, Vec.GP, csErr);
-  if (!(cs.attr & SegAttr.P)) fault(cpu, Vec.NP, csErr);
-  if (long && (!(cs.attr & SegAttr.L) || cs.attr & SegAttr.DB)) fault(cpu, Vec.GP, csErr);
-  markAccessed(s, cpu.softmmu, csSel, cd);
-  return { cs, offset, size: long ? 8 : type === 4 ? 2 : 4, dpl: ctype & TYPE_CONFORMING ? cpl : dpl };
 }
 
 /** JMPF / CALLF. `ret` is the linear address of the next instruction for CALLF, else null. */
@@ -178,31 +109,8 @@ function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, r
     setCs(cpu, g.cs, cpl, ip);
     return;
   }
-  if (!isLongMode(s)) {
-    cpu.log.unimp("legacy call gate to an inner privilege level");
-    fault(cpu, Vec.GP, sel & 0xfffc);
-  }
-  callGateInner(cpu, g, ip, oldCs.selector, retIp);
-}
-
-/**
- * CALL through a 64-bit call gate to an inner privilege level (SDM 5.8.6, 5.8.8): RSP from
- * TSS.RSP[new CPL], SS = null selector with RPL = new CPL, old SS:RSP and CS:RIP pushed as
- * quadwords (64-bit gates copy no parameters).
- */
-function callGateInner(cpu: Cpu, g: Gate, ip: number, oldCsSel: number, retIp: number): void {
-  const s = cpu.state;
-  const newCpl = g.dpl;
-  const newRsp = rdMem64(cpu, s.seg(SegIndex.TR).base + 4 + newCpl * 8);
-  if (!canonical(newRsp)) fault(cpu, Vec.SS, 0);
-  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0 };
-  pushS(cpu, st, s.seg(SegIndex.SS).selector, 8);
-  pushS(cpu, st, s.reg(4), 8);
-  pushS(cpu, st, oldCsSel, 8);
-  pushS(cpu, st, retIp, 8);
-  s.setSeg(SegIndex.SS, { selector: newCpl, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 3 | SegAttr.DB | SegAttr.G | (newCpl << SegAttr.DPL_SHIFT) });
-  s.setReg(4, st.sp);
-  setCs(cpu, g.cs, newCpl, ip);
+  if (isLongMode(s)) callGateInner(cpu, g, ip, oldCs.selector, retIp);
+  else legacyGateInner(cpu, g, ip, oldCs.selector, retIp);
 }
 
 /** The CS descriptor popped by RETF/IRET (SDM RET "PROTECTED-MODE-RETURN" checks). */
