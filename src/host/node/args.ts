@@ -44,7 +44,8 @@ export type Command =
   /** `-d help`, `-M help`, `-cpu help`: print the choices and exit 0 (as QEMU does). */
   | { kind: "list"; text: string }
   | { kind: "run"; options: RunOptions }
-  | { kind: "mkinitramfs"; description: string; output: string; mtime: number | undefined };
+  | { kind: "mkinitramfs"; description: string; output: string; mtime: number | undefined }
+  | { kind: "extract-vmlinux"; input: string; output: string };
 
 export const DEFAULT_MEMORY_BYTES = 512 * 1024 * 1024;
 
@@ -197,9 +198,26 @@ function parseMkinitramfs(argv: readonly string[]): Command {
   return { kind: "mkinitramfs", description, output, mtime };
 }
 
+/** `tsemu extract-vmlinux BZIMAGE -o VMLINUX`: the ELF kernel inside a bzImage, for PVH boots. */
+function parseExtractVmlinux(argv: readonly string[]): Command {
+  let input: string | undefined;
+  let output: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "-o" || a === "--output") output = argv[++i] ?? err(`extract-vmlinux: option '${a}' needs a value`);
+    else if (a.startsWith("-")) err(`extract-vmlinux: unknown option '${a}'`);
+    else if (input === undefined) input = a;
+    else err(`extract-vmlinux: unexpected argument '${a}'`);
+  }
+  if (input === undefined) return err("extract-vmlinux: no bzImage given (usage: tsemu extract-vmlinux BZIMAGE -o VMLINUX)");
+  if (output === undefined) return err("extract-vmlinux: no output given (use -o VMLINUX)");
+  return { kind: "extract-vmlinux", input, output };
+}
+
 /** Parses the CLI arguments (without `node` and the script path). Throws ConfigError. */
 export function parseArgs(argv: readonly string[]): Command {
   if (argv[0] === "mkinitramfs") return parseMkinitramfs(argv.slice(1));
+  if (argv[0] === "extract-vmlinux") return parseExtractVmlinux(argv.slice(1));
   const o = defaultRunOptions();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -223,6 +241,7 @@ export function parseArgs(argv: readonly string[]): Command {
 
 export const USAGE = `usage: tsemu [options]                      boot a guest (QEMU-style flags)
        tsemu mkinitramfs DESC -o OUT.cpio[.gz] [-t MTIME]
+       tsemu extract-vmlinux BZIMAGE -o VMLINUX   (the ELF inside a bzImage, for a fast PVH boot)
 
 Boot options:
   -kernel FILE        Linux bzImage to boot (required)

@@ -60,6 +60,13 @@ describe("tsemu main", () => {
     expect((await cli("-kernel", empty)).err).toBe(`tsemu: kernel '${empty}' is empty\n`);
   });
 
+  it("extract-vmlinux refuses a file that is not a bzImage in one line", async () => {
+    expect(await cli("extract-vmlinux", kernel, "-o", join(dir, "vmlinux"))).toEqual({
+      code: 1, out: "", err: "tsemu: not a bzImage: missing HdrS magic at 0x202\n",
+    });
+    expect((await cli("extract-vmlinux", kernel)).err).toBe("tsemu: extract-vmlinux: no output given (use -o VMLINUX)\n");
+  });
+
   it("a file that is not a kernel is one line and exit 1", async () => {
     const r = await cli("-kernel", kernel, "-initrd", initrd, "-append", "console=ttyS0", "-nographic");
     expect(r).toEqual({ code: 1, out: "", err: "tsemu: kernel is not a bzImage, a PVH vmlinux or a multiboot image\n" });

@@ -8,6 +8,7 @@ import { closeSync, openSync, readFileSync, readSync, statSync, writeFileSync } 
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildInitramfs } from "../../boot/cpio.js";
+import { extractVmlinux } from "../../boot/extract-vmlinux.js";
 import { ConfigError } from "../../common/errors.js";
 import { parseArgs, USAGE, type Command, type RunOptions } from "./args.js";
 import { runMachine, type HostIo } from "./run.js";
@@ -75,6 +76,18 @@ function mkinitramfs(c: Command & { kind: "mkinitramfs" }): number {
   return 0;
 }
 
+/** `tsemu extract-vmlinux`: decompress a bzImage's payload (xz or gzip) to the ELF vmlinux. */
+function extractVmlinuxCmd(c: Command & { kind: "extract-vmlinux" }): number {
+  checkReadableFile(c.input, "bzImage");
+  const elf = extractVmlinux(new Uint8Array(readFileSync(c.input)));
+  try {
+    writeFileSync(c.output, elf);
+  } catch (e) {
+    throw new ConfigError(`cannot write '${c.output}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return 0;
+}
+
 /** Runs the CLI with `argv` (no node/script prefix) and resolves to the exit code. */
 export async function main(argv: readonly string[], io: HostIo = nodeIo): Promise<number> {
   try {
@@ -84,6 +97,7 @@ export async function main(argv: readonly string[], io: HostIo = nodeIo): Promis
       case "list": io.stdout(`${cmd.text}\n`); return 0;
       case "version": io.stdout(`tsemu ${VERSION}\n`); return 0;
       case "mkinitramfs": return mkinitramfs(cmd);
+      case "extract-vmlinux": return extractVmlinuxCmd(cmd);
       case "run": return await boot(cmd.options, io);
     }
   } catch (e) {
