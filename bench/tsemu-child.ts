@@ -36,6 +36,9 @@ interface TsemuReport {
   rip?: string;
   /** Distinct RIPs at the end of the last slices (hex, newest last): where a stuck guest loops. */
   recentRips?: string[];
+  /** COM1 bytes the guest transmitted, and the last of them (to check what reached stdout). */
+  serialBytes?: number;
+  serialTail?: string;
 }
 
 const job = JSON.parse(process.argv[2] ?? "{}") as TsemuJob;
@@ -119,6 +122,9 @@ if (machine) {
   };
   try { report.rip = hex64(cpu.state.rip); } catch { /* state layout changed under us */ }
 }
+const out = serial.output;
+report.serialBytes = out.length;
+report.serialTail = Buffer.from(out.subarray(Math.max(0, out.length - 300))).toString("latin1");
 report.maxRssKiB = process.resourceUsage().maxRSS;
 writeFileSync(job.reportFile, JSON.stringify(report));
 process.exit(0);
