@@ -19,8 +19,8 @@ import { SIMD_FEATURES, xsaveCpuidLeaf } from "./fpu-state.js";
 export const enum CpuidReg { EAX = 0, EBX = 1, ECX = 2, EDX = 3 }
 
 /**
- * Every advertised feature: [leaf, register, bit, implemented]. Only data; `hasFeature`
- * reads it, and the leaves are built from it.
+ * Every advertised feature: [leaf, register, bit, implemented, subleaf (default 0)]. Only
+ * data; `hasFeature` reads it, and the leaves are built from it.
  */
 export const FEATURES = {
   // ---- leaf 1 EDX
@@ -69,11 +69,12 @@ export const FEATURES = {
   rdpid: [7, CpuidReg.ECX, 22, true],
   specCtrl: [7, CpuidReg.EDX, 26, true], // IA32_SPEC_CTRL / IA32_PRED_CMD (msr.ts); with IBRS_ALL Linux uses eIBRS, not retpolines
   archCapabilities: [7, CpuidReg.EDX, 29, true], // IA32_ARCH_CAPABILITIES reports "not affected" (msr.ts)
+  bhiCtrl: [7, CpuidReg.EDX, 4, true, 2], // IA32_SPEC_CTRL.BHI_DIS_S accepted: Linux skips the BHB-clearing loop
   // ---- leaf 0xD subleaf 1 EAX (only meaningful with xsave)
-  xsaveopt: [0xd, CpuidReg.EAX, 0, SIMD_FEATURES.xsaveopt],
-  xsavec: [0xd, CpuidReg.EAX, 1, SIMD_FEATURES.xsavec],
-  xgetbv1: [0xd, CpuidReg.EAX, 2, SIMD_FEATURES.xgetbv1],
-  xsaves: [0xd, CpuidReg.EAX, 3, SIMD_FEATURES.xsaves],
+  xsaveopt: [0xd, CpuidReg.EAX, 0, SIMD_FEATURES.xsaveopt, 1],
+  xsavec: [0xd, CpuidReg.EAX, 1, SIMD_FEATURES.xsavec, 1],
+  xgetbv1: [0xd, CpuidReg.EAX, 2, SIMD_FEATURES.xgetbv1, 1],
+  xsaves: [0xd, CpuidReg.EAX, 3, SIMD_FEATURES.xsaves, 1],
   // ---- leaf 0x80000001 ECX / EDX
   lahfLm: [0x80000001, CpuidReg.ECX, 0, true],
   abm: [0x80000001, CpuidReg.ECX, 5, true], // LZCNT (bits.ts)
@@ -85,7 +86,7 @@ export const FEATURES = {
   lm: [0x80000001, CpuidReg.EDX, 29, true],
   // ---- leaf 0x80000007 EDX
   invariantTsc: [0x80000007, CpuidReg.EDX, 8, true],
-} as const satisfies Record<string, readonly [number, CpuidReg, number, boolean]>;
+} as const satisfies Record<string, readonly [number, CpuidReg, number, boolean] | readonly [number, CpuidReg, number, boolean, number]>;
 
 export type Feature = keyof typeof FEATURES;
 
@@ -135,9 +136,9 @@ export class CpuModel {
   }
 
   /** Feature bits of one leaf register from the table. */
-  private _bits(leaf: number, reg: CpuidReg): number {
+  private _bits(leaf: number, reg: CpuidReg, sub = 0): number {
     let v = 0;
-    for (const [l, r, bit, on] of Object.values(FEATURES)) if (on && l === leaf && r === reg) v |= 1 << bit;
+    for (const f of Object.values(FEATURES)) if (f[3] && f[0] === leaf && f[1] === reg && (f[4] ?? 0) === sub) v |= 1 << f[2];
     return v >>> 0;
   }
 
@@ -161,7 +162,12 @@ export class CpuModel {
       case 2: return set(0x00ff0001, 0, 0, 0); // descriptor 0xFF: use leaf 4
       case 4: return this._cacheLeaf(subleaf >>> 0);
       case 6: return set(0x4, 0, 0, 0); // ARAT: the LAPIC timer runs in deep C-states
-      case 7: return subleaf === 0 ? set(0, this._bits(7, CpuidReg.EBX), this._bits(7, CpuidReg.ECX), this._bits(7, CpuidReg.EDX)) : r;
+      case 7: {
+        // EAX of subleaf 0: the highest subleaf (2, for BHI_CTRL).
+        const sub = subleaf >>> 0;
+        if (sub > 2) return r;
+        return set(sub === 0 ? 2 : 0, this._bits(7, CpuidReg.EBX, sub), this._bits(7, CpuidReg.ECX, sub), this._bits(7, CpuidReg.EDX, sub));
+      }
       case 0xd: return this._xsaveLeaf(subleaf >>> 0, xcr0);
       case 0xb: {
         // One thread in one core (SDM 10.9 / leaf 0BH): level 0 SMT, level 1 core, then invalid.
@@ -197,7 +203,7 @@ export class CpuModel {
     if (!hasFeature("xsave")) return r;
     const [a, b, c, d] = xsaveCpuidLeaf(sub, xcr0);
     r[0] = a; r[1] = b; r[2] = c; r[3] = d;
-    if (sub === 1) r[0] = this._bits(0xd, CpuidReg.EAX);
+    if (sub === 1) r[0] = this._bits(0xd, CpuidReg.EAX, 1);
     return r;
   }
 

@@ -134,8 +134,8 @@ function wrmsr(cpu: Cpu, m: number, lo: number, hi: number): boolean {
       s.set64(msrOff(MsrSlot.PAT), lo, hi);
       return true;
     case Msr.MCG_STATUS: return lo === 0 && hi === 0;
-    case Msr.SPEC_CTRL: // IBRS, STIBP, SSBD: stored, no effect
-      if (!hasFeature("specCtrl") || hi !== 0 || lo & ~7) return false;
+    case Msr.SPEC_CTRL: // IBRS, STIBP, SSBD, BHI_DIS_S (bit 10): stored, no effect
+      if (!hasFeature("specCtrl") || hi !== 0 || lo & ~(7 | (hasFeature("bhiCtrl") ? 0x400 : 0))) return false;
       cpu.msrs.set(m, lo, 0);
       return true;
     case Msr.PRED_CMD: return hasFeature("specCtrl") && hi === 0 && (lo & ~1) === 0; // IBPB: nothing to flush
