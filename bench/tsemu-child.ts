@@ -4,7 +4,7 @@
  * parent timestamps marker lines with hrtime, exactly as it does for QEMU, v86 and native);
  * when the run ends, a TsemuReport is written as JSON to job.reportFile.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync, writeSync } from "node:fs";
 import { createPcMachine } from "../src/machine/pc.js";
 import { MemoryCharBackend } from "../src/devices/char-backend.js";
 import type { LogCategory } from "../src/common/log.js";
@@ -55,8 +55,21 @@ const logSink = (cat: LogCategory, message: string): void => {
 const serial = new MemoryCharBackend();
 let lineBuf = "";
 let markerSeen = false;
+/**
+ * Console bytes to fd 1 synchronously: process.stdout.write on a pipe queues once the pipe is
+ * full, and the queue only drains when the event loop runs, which this loop never lets happen
+ * (the parent's timestamps would be late, and process.exit drops what is queued).
+ */
+function writeOut(bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try { off += writeSync(1, bytes, off, bytes.length - off); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+    }
+  }
+}
 serial.onOutput((bytes) => {
-  process.stdout.write(bytes);
+  writeOut(bytes);
   if (job.stopMarker === undefined || markerSeen) return;
   lineBuf += Buffer.from(bytes).toString("latin1");
   if (lineBuf.includes(job.stopMarker)) markerSeen = true;
