@@ -306,7 +306,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     if (physPc < 0) return; // #PF/#GP pending
     let tb = this.tbs.find(pc, physPc, hflags, csBase);
     if (!tb) {
-      const root = this._translator.translate(pc, hflags);
+      const root = this._translator.translate(pc, hflags, false, csBase);
       if (!root) return; // the first instruction faulted: exception pending
       const batch = [{ pc, rip, t: root }];
       const seen = new Set<number>([pc]);
@@ -318,7 +318,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           const nextPc = hflags & HFlag.CS64 ? next : (csBase + next) % 4294967296;
           const phys = this.softmmu.probe(nextPc, mmuIdx);
           if (phys < 0 || !pages.has(Math.floor(phys / 4096)) || this.tbs.find(nextPc, phys, hflags, csBase)) continue;
-          const t = this._translator.translate(nextPc, hflags, true);
+          const t = this._translator.translate(nextPc, hflags, true, csBase);
           if (t) batch.push({ pc: nextPc, rip: next, t });
         }
       }

@@ -19,7 +19,7 @@ import { endBlock, type X86Ctx } from "./semantics/context.js";
 
 export type SemanticsFn = (ctx: X86Ctx) => void;
 export type SemanticsTable = Partial<Record<Mnemonic, SemanticsFn>>;
-export type DecodeFn = (reader: CodeReader, pc: number, mode: CodeMode) => DecodeResult;
+export type DecodeFn = (reader: CodeReader, pc: number, mode: CodeMode, csBase?: number) => DecodeResult;
 
 /** The most instructions in one block. */
 export const MAX_TB_INSNS = 128;
@@ -74,16 +74,16 @@ export class X86Translator {
    * Translate the block at `pc`. Returns undefined when the FIRST instruction cannot be fetched
    * or decoded: the exception is then pending in CPU state and no block exists.
    */
-  translate(pc: number, hflags: number, speculative = false): TranslatedBlock | undefined {
+  translate(pc: number, hflags: number, speculative = false, csBase = 0): TranslatedBlock | undefined {
     const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
     const reader = new PageCodeReader(this._mmu, mmuIdx);
     const mode = codeMode(hflags);
     const b = new IrBuilder(`tb${this._seq++}`);
-    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false, successors: [] };
+    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false, successors: [], csBase };
     const startPage = Math.floor(pc / 4096);
     let cur = pc, insns = 0, physPc = -1;
     while (!ctx.ended) {
-      const r = this._decode(reader, cur, mode);
+      const r = this._decode(reader, cur, mode, csBase);
       if ("fault" in r) {
         // A fetch fault after the first instruction, or in a look-ahead translation, must not
         // raise now: the block ends before it and the fault happens if and when it executes.
@@ -92,14 +92,14 @@ export class X86Translator {
         if (speculative) return undefined;
         if (r.fault === "PF") this._mmu.translate(reader.faultAddr, Access.EXEC, mmuIdx); // re-raise with the walk's error code
         else if (r.fault === "GP") this._mmu.raise(Vec.GP, 0);
-        else this._unimplemented(ctx, r.pc, r.reason, true);
+        else this._unimplemented(ctx, r.pc - csBase, r.reason, true);
         if (r.fault !== "UD") return undefined;
         break;
       }
       if (insns > 0 && Math.floor((cur + r.len - 1) / 4096) !== startPage) break; // would straddle: next block
       if (insns === 0) physPc = reader.pages[0]! * 4096 + (((pc % 4096) + 4096) % 4096);
       ctx.insn = r;
-      b.insnStart(r.pc, r.len);
+      b.insnStart(r.pc - csBase, r.len);
       const fn = this._semantics[r.mnemonic];
       if (fn) fn(ctx);
       else this._unimplemented(ctx, r.pc, `${r.mnemonic} not implemented`, false);
@@ -107,7 +107,7 @@ export class X86Translator {
       cur = r.pc + r.len;
       if (insns >= MAX_TB_INSNS || Math.floor(cur / 4096) !== startPage) break;
     }
-    if (!ctx.ended) endBlock(ctx, cur, TbExit.NEXT);
+    if (!ctx.ended) endBlock(ctx, cur - csBase, TbExit.NEXT);
     if (physPc < 0) physPc = (reader.pages[0] ?? 0) * 4096;
     return { unit: b.finish(), successors: ctx.successors, physPc, physPages: reader.pages, guestBytes: cur - pc, insns: Math.max(insns, 1) };
   }

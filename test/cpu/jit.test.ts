@@ -1,7 +1,7 @@
 /**
  * JIT behaviours the issue names: self-modifying code (including a block that rewrites
- * itself), a page fault in the middle of a block leaving precise state, and look-ahead batching
- * producing the same results as one block per module.
+ * itself), a page fault in the middle of a block leaving precise state, and code running with a
+ * CS base (legacy modes), where RIP and branch targets are offsets in CS.
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
@@ -94,9 +94,37 @@ describe("precise exceptions", () => {
       ${exitAl}`);
     t.load(0x100000, code);
     t.enterLongMode();
-    // lidt and mov from cr2 are system instructions: skip this test until they are implemented.
     t.run();
-    if (t.logs.some((l) => l.includes("LIDT not implemented") || l.includes("MOV_CR not implemented"))) return;
     expect(t.exitCode).toBe(0x55);
+  });
+});
+
+describe("legacy code with a CS base", () => {
+  it("real-mode code at CS=0x800 branches, calls and returns with IP-relative addresses", async () => {
+    const { SegIndex, StateOff } = await import("../../src/cpu/state-layout.js");
+    const t = createTestCpu();
+    t.load(0x8000, nasm(`
+      xor bx, bx
+      mov cx, 5
+    l: call f
+      loop l
+      mov ax, bx           ; 5 * 3
+      mov dx, 0xf4
+      out dx, al
+      hlt
+    f: add bx, 3
+      ret`, 16, 0));
+    const s = t.cpu.state;
+    s.set64(StateOff.CR0, 0x10, 0);
+    const code = { selector: 0x800, base: 0x8000, limit: 0xffff, attr: 0x9b };
+    const data = { selector: 0, base: 0, limit: 0xffff, attr: 0x93 };
+    s.setSeg(SegIndex.CS, code);
+    for (const seg of [SegIndex.DS, SegIndex.ES, SegIndex.SS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, data);
+    s.rip = 0;
+    s.setReg(4, 0x7000);
+    t.cpu.modeChanged();
+    t.cpu.flushTlb();
+    t.run();
+    expect(t.exitCode).toBe(15);
   });
 });

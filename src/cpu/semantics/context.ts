@@ -29,10 +29,16 @@ export interface X86Ctx {
    * several blocks into one Wasm module.
    */
   readonly successors: number[];
+  /**
+   * CS base outside 64-bit code. Decoded PCs are linear addresses; RIP, branch targets and
+   * pushed return addresses are offsets in CS, so they subtract it.
+   */
+  readonly csBase: number;
 }
 
 export const code64 = (ctx: X86Ctx): boolean => (ctx.hflags & HFlag.CS64) !== 0;
-export const nextPc = (ctx: X86Ctx): number => ctx.insn.pc + ctx.insn.len;
+/** RIP after this instruction (an offset in CS; equal to the linear address in 64-bit code). */
+export const nextPc = (ctx: X86Ctx): number => ctx.insn.pc + ctx.insn.len - ctx.csBase;
 
 /** Stack-pointer width: 8 in 64-bit code, else SS.B ? 4 : 2. */
 export const stackSize = (ctx: X86Ctx): 2 | 4 | 8 => (code64(ctx) ? 8 : ctx.hflags & HFlag.SS32 ? 4 : 2);

@@ -131,7 +131,7 @@ function stringOp(op: StrOp) {
       if (cond && r) b.brcond(cond === "REPE" ? "ne" : "eq", zext(b, r, size), b.i64(0), done);
     }
     // Iterations remain: run this instruction again (interrupts may be taken in between).
-    endBlock(ctx, insn.pc, io ? TbExit.REQUEST : TbExit.NEXT);
+    endBlock(ctx, insn.pc - ctx.csBase, io ? TbExit.REQUEST : TbExit.NEXT);
     b.setLabel(done);
     ctx.ended = false;
     // With rCX = 0 on entry no flags were set: the CcOp is only known at run time.
