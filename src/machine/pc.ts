@@ -54,16 +54,18 @@ import { applyBootState } from "./apply-boot.js";
 import { loadKernel, type KernelFormat } from "./kernel-image.js";
 import { Machine, type MachineOptions } from "./machine.js";
 
-/** Legacy ISA wiring of the PC (IBM PC/AT conventions). */
+/** Legacy ISA ports of the PC (IBM PC/AT conventions). */
 const enum PcIo {
-  COM1 = 0x3f8, COM1_IRQ = 4,
-  KBD_DATA = 0x60, KBD_CMD = 0x64, KBD_IRQ = 1, MOUSE_IRQ = 12,
-  PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0, PIT = 0x40, PIT_IRQ = 0, PIT_IOAPIC_PIN = 2,
-  PORT61 = 0x61, RTC = 0x70, RTC_IRQ = 8,
-  DEBUG_EXIT = 0xf4, PCI_CONFIG_ADDRESS = 0xcf8, PCI_CONFIG_DATA = 0xcfc, POST = 0x80,
-  /** devfn of the PCI functions (device << 3 | function). */
-  DEVFN_HOST = 0, DEVFN_ISA = 1 << 3,
+  COM1 = 0x3f8, KBD_DATA = 0x60, KBD_CMD = 0x64, PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0,
+  PIT = 0x40, PORT61 = 0x61, RTC = 0x70, DEBUG_EXIT = 0xf4, PCI_CONFIG_ADDRESS = 0xcf8,
+  PCI_CONFIG_DATA = 0xcfc, POST = 0x80,
 }
+
+/** ISA IRQ numbers (and the IOAPIC pin the PIT uses instead of 0, per the MADT override). */
+const enum PcIrq { PIT = 0, KBD = 1, PIT_IOAPIC_PIN = 2, COM1 = 4, RTC = 8, MOUSE = 12 }
+
+/** devfn of the PCI functions (device << 3 | function). */
+const enum PcDevfn { HOST = 0, ISA = 1 << 3 }
 
 /** Local APIC and IOAPIC MMIO (Intel MP spec defaults, as in the MADT). */
 const enum PcMmio { LAPIC = 0xfee00000, LAPIC_SIZE = 0x1000, IOAPIC = 0xfec00000, IOAPIC_SIZE = 0x100 }
@@ -118,10 +120,10 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   const pic = new Pic8259("pic", { logger: log, output: lapic.lint0 });
   lapic.connectExtInt(pic);
   /** ISA IRQ n: 8259 input n and IOAPIC pin n (IRQ 0 comes in on pin 2). */
-  const isaIrq = (n: number): IrqLine => splitIrq(pic.irq[n]!, ioapic.irq[n === PcIo.PIT_IRQ ? PcIo.PIT_IOAPIC_PIN : n]!);
-  const pit = new Pit8254("pit", { clock, logger: log, outputs: [isaIrq(PcIo.PIT_IRQ)] });
+  const isaIrq = (n: number): IrqLine => splitIrq(pic.irq[n]!, ioapic.irq[n === PcIrq.PIT ? PcIrq.PIT_IOAPIC_PIN : n]!);
+  const pit = new Pit8254("pit", { clock, logger: log, outputs: [isaIrq(PcIrq.PIT)] });
   const port61 = new Port61("port61", { clock, logger: log, speakerTimer: pit.channel(2) });
-  const rtc = new RtcMc146818("rtc", { clock, logger: log, irq: isaIrq(PcIo.RTC_IRQ), startTimeMs: opts.rtcStartMs ?? Date.UTC(2026, 0, 1) });
+  const rtc = new RtcMc146818("rtc", { clock, logger: log, irq: isaIrq(PcIrq.RTC), startTimeMs: opts.rtcStartMs ?? Date.UTC(2026, 0, 1) });
   const pmCfg = platformTables.pm;
   const acpiPm = new AcpiPm("acpi-pm", {
     clock, logger: log, system: m, sci: isaIrq(pmCfg.sciIrq), s5SleepType: pmCfg.s5SlpTyp,
@@ -141,8 +143,8 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   ioRoot.addSubregion(MemoryRegion.io("acpi-gpe0", pmCfg.gpe0Len, acpiPm.gpe0), pmCfg.gpe0Port);
 
   const serialBackend = opts.serial ?? new NullCharBackend();
-  const serial = new Serial16550({ irq: isaIrq(PcIo.COM1_IRQ), backend: serialBackend, clock, logger: log, id: "com1" });
-  const kbd = new I8042({ kbdIrq: isaIrq(PcIo.KBD_IRQ), mouseIrq: isaIrq(PcIo.MOUSE_IRQ), system: m, logger: log });
+  const serial = new Serial16550({ irq: isaIrq(PcIrq.COM1), backend: serialBackend, clock, logger: log, id: "com1" });
+  const kbd = new I8042({ kbdIrq: isaIrq(PcIrq.KBD), mouseIrq: isaIrq(PcIrq.MOUSE), system: m, logger: log });
   const debugExit = new DebugExit({ system: m, ioSize: 4 });
   const resetCtl = new ResetControl({ system: m });
   ioRoot.addSubregion(MemoryRegion.io("serial", 8, serial), PcIo.COM1);
@@ -156,8 +158,8 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   ioRoot.addSubregion(pciIo, 0, { priority: -1 });
   const pciBus = new PciBus({ memory: pciMem, io: pciIo, logger: log });
   const pciDevices = [new I440fxHost({ logger: log }), new Piix3Isa()];
-  pciBus.attach(pciDevices[0]!, PcIo.DEVFN_HOST);
-  pciBus.attach(pciDevices[1]!, PcIo.DEVFN_ISA);
+  pciBus.attach(pciDevices[0]!, PcDevfn.HOST);
+  pciBus.attach(pciDevices[1]!, PcDevfn.ISA);
   const pciHost = new PciHost({ bus: pciBus, resetControl: resetCtl });
   ioRoot.addSubregion(MemoryRegion.io("pci-config-address", 4, pciHost.configAddressOps), PcIo.PCI_CONFIG_ADDRESS);
   ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
