@@ -8,51 +8,9 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/common/errors.js";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createPcMachine } from "../../src/machine/pc.js";
-import { nasm } from "../helpers/nasm.js";
+import { multibootHello } from "../helpers/multiboot-hello.js";
 
-const kernel = () => nasm(`
-  align 4
-  mb_header:
-    dd 0x1BADB002               ; magic
-    dd 0x00010000               ; flags: a.out kludge (addresses below)
-    dd -(0x1BADB002 + 0x00010000)
-    dd mb_header                ; header_addr
-    dd 0x100000                 ; load_addr
-    dd 0                        ; load_end_addr: whole file
-    dd 0                        ; bss_end_addr
-    dd start                    ; entry_addr
-  start:
-    cmp eax, 0x2BADB002
-    jne fail
-    mov esi, msg
-  next:
-    lodsb_emul:
-    mov al, [esi]
-    inc esi
-    test al, al
-    jz done
-    mov bl, al
-  wait_thre:
-    mov dx, 0x3fd
-    in al, dx
-    test al, 0x20
-    jz wait_thre
-    mov dx, 0x3f8
-    mov al, bl
-    out dx, al
-    jmp next
-  done:
-    mov dx, 0xf4
-    mov eax, 21
-    out dx, eax                 ; exit status (21 << 1) | 1 = 43
-    hlt
-  fail:
-    mov dx, 0xf4
-    mov eax, 1
-    out dx, eax
-    hlt
-  msg: db "multiboot ok", 10, 0
-`, 32, 0x100000);
+const kernel = () => multibootHello("multiboot ok\n", 21);
 
 describe("pc board", () => {
   it("boots a multiboot kernel that prints on COM1 and exits through isa-debug-exit", () => {

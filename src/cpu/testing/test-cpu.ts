@@ -13,7 +13,7 @@ import type { CpuBus } from "../bus.js";
 import { Cpu } from "../cpu.js";
 import { WasmBackend } from "../../jit/wasm/backend.js";
 import { decode } from "../decode/decoder.js";
-import { SegAttr } from "../cpu-state.js";
+import { SegAttr, type SegmentCache } from "../cpu-state.js";
 import { semantics } from "../semantics/index.js";
 import { SegIndex, StateOff } from "../state-layout.js";
 
@@ -82,6 +82,16 @@ export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu
     s.set32(StateOff.GDTR + 8, e.length * 8 - 1);
   };
   const flatData = { selector: 0x10, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 3 | SegAttr.DB | SegAttr.G };
+  /** CPL 0 with code segment `cs` and flat data segments, at `rip` with the test stack. */
+  const enterFlat = (cs: SegmentCache, rip: number): void => {
+    s.setSeg(SegIndex.CS, cs);
+    for (const seg of [SegIndex.DS, SegIndex.ES, SegIndex.SS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, flatData);
+    s.cpl = 0;
+    s.rip = rip;
+    s.setReg(4, TestLayout.STACK_TOP);
+    cpu.modeChanged();
+    cpu.flushTlb();
+  };
 
   Object.assign(t, {
     cpu, memory, ram,
@@ -95,24 +105,12 @@ export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu
       s.set64(StateOff.CR4, 1 << 5, 0); // PAE
       s.set64(StateOff.EFER, (1 << 8) | (1 << 10) | (1 << 11), 0); // LME LMA NXE
       s.set64(StateOff.CR0, 0x80010033 | 0, 0); // PG WP NE ET MP PE
-      s.setSeg(SegIndex.CS, { selector: 0x08, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 0xb | SegAttr.L | SegAttr.G });
-      for (const seg of [SegIndex.DS, SegIndex.ES, SegIndex.SS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, flatData);
-      s.cpl = 0;
-      s.rip = rip;
-      s.setReg(4, TestLayout.STACK_TOP);
-      cpu.modeChanged();
-      cpu.flushTlb();
+      enterFlat({ selector: 0x08, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 0xb | SegAttr.L | SegAttr.G }, rip);
     },
     enterProtectedMode: (rip = TestLayout.CODE) => {
       writeGdt();
       s.set64(StateOff.CR0, 0x11, 0);
-      s.setSeg(SegIndex.CS, { selector: 0x18, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 0xb | SegAttr.DB | SegAttr.G });
-      for (const seg of [SegIndex.DS, SegIndex.ES, SegIndex.SS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, flatData);
-      s.cpl = 0;
-      s.rip = rip;
-      s.setReg(4, TestLayout.STACK_TOP);
-      cpu.modeChanged();
-      cpu.flushTlb();
+      enterFlat({ selector: 0x18, base: 0, limit: 0xffffffff, attr: SegAttr.P | SegAttr.S | 0xb | SegAttr.DB | SegAttr.G }, rip);
     },
     run: (budget = 1_000_000) => {
       for (let i = 0; i < 1000; i++) {
