@@ -20,6 +20,8 @@ const CR4_PSE = 1 << 4, CR4_PAE = 1 << 5;
 const EFER_LMA = 1 << 10, EFER_NXE = 1 << 11;
 const PTE_P = 1, PTE_RW = 2, PTE_US = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80, PTE_G = 0x100;
 const NX_HI = 0x80000000 | 0;
+const SHIFTS_4LEVEL = [39, 30, 21, 12] as const;
+const SHIFTS_PAE = [21, 12] as const;
 
 export class Mmu {
   /** Results of the last successful walk. */
@@ -64,48 +66,30 @@ export class Mmu {
     return this._walk32(gva >>> 0, access, user, (cr4 & CR4_PSE) !== 0, cr0);
   }
 
+  /** 4-level paging: PML4 -> PDPT (1 GiB pages) -> PD (2 MiB pages) -> PT. */
   private _walk64(gva: number, access: Access, user: boolean, nxe: boolean, cr0: number): number {
-    const cr3 = this._state.cr3;
-    let table = Math.floor(cr3 / 4096) * 4096 % 2 ** 52;
-    let rw = true, us = true, nx = false;
-    const shifts = [39, 30, 21, 12];
-    for (let level = 0; level < 4; level++) {
-      const idx = Math.floor(gva / 2 ** shifts[level]!) & 511;
-      const ea = table + idx * 8;
-      let lo = this._read32(ea);
-      const hi = this._read32(ea + 4);
-      if (!(lo & PTE_P)) return this._fault(access, user, nxe, false);
-      rw &&= (lo & PTE_RW) !== 0;
-      us &&= (lo & PTE_US) !== 0;
-      if (nxe && (hi & NX_HI)) nx = true;
-      const frame = (hi & 0xfffff) * TWO32 + ((lo & ~0xfff) >>> 0);
-      const leaf = level === 3 || (level > 0 && (lo & PTE_PS) !== 0);
-      if (!leaf) {
-        if (!(lo & PTE_A)) this._write32(ea, (lo |= PTE_A));
-        table = frame;
-        continue;
-      }
-      const pageSize = 2 ** shifts[level]!;
-      const base = level === 3 ? frame : Math.floor(frame / pageSize) * pageSize;
-      if (!this._check(access, user, rw, us, nx, cr0, nxe)) return -1;
-      this._setAD(ea, lo, access);
-      this.global = (lo & PTE_G) !== 0;
-      return base + (((gva % pageSize) + pageSize) % pageSize);
-    }
-    return -1;
+    const table = Math.floor(this._state.cr3 / 4096) * 4096 % 2 ** 52;
+    return this._walkTables(gva, table, SHIFTS_4LEVEL, access, user, nxe, cr0);
   }
 
+  /** PAE paging: the PDPTE for bits 31:30, then PD (2 MiB pages) -> PT. */
   private _walkPae(gva: number, access: Access, user: boolean, nxe: boolean, cr0: number): number {
     const va = gva >>> 0;
-    const cr3 = this._state.cr3 >>> 0;
-    const pdpteAddr = (cr3 & ~0x1f) + (va >>> 30) * 8;
-    const pdpteLo = this._read32(pdpteAddr), pdpteHi = this._read32(pdpteAddr + 4);
-    if (!(pdpteLo & PTE_P)) return this._fault(access, user, nxe, false);
+    const pdpteAddr = ((this._state.cr3 >>> 0) & ~0x1f) + (va >>> 30) * 8;
+    const lo = this._read32(pdpteAddr), hi = this._read32(pdpteAddr + 4);
+    if (!(lo & PTE_P)) return this._fault(access, user, nxe, false);
+    return this._walkTables(va, (hi & 0xfffff) * TWO32 + ((lo & ~0xfff) >>> 0), SHIFTS_PAE, access, user, nxe, cr0);
+  }
+
+  /**
+   * Walk 8-byte entries from `table`, one level per shift (39/30/21/12); an entry with PS at
+   * the 1 GiB or 2 MiB level is a leaf. Rights accumulate across levels (SDM 4.6).
+   */
+  private _walkTables(gva: number, table: number, shifts: readonly number[], access: Access, user: boolean, nxe: boolean, cr0: number): number {
     let rw = true, us = true, nx = false;
-    let table = (pdpteHi & 0xfffff) * TWO32 + ((pdpteLo & ~0xfff) >>> 0);
-    for (let level = 0; level < 2; level++) {
-      const idx = level === 0 ? (va >>> 21) & 511 : (va >>> 12) & 511;
-      const ea = table + idx * 8;
+    for (let level = 0; level < shifts.length; level++) {
+      const shift = shifts[level]!;
+      const ea = table + (Math.floor(gva / 2 ** shift) & 511) * 8;
       let lo = this._read32(ea);
       const hi = this._read32(ea + 4);
       if (!(lo & PTE_P)) return this._fault(access, user, nxe, false);
@@ -113,15 +97,16 @@ export class Mmu {
       us &&= (lo & PTE_US) !== 0;
       if (nxe && (hi & NX_HI)) nx = true;
       const frame = (hi & 0xfffff) * TWO32 + ((lo & ~0xfff) >>> 0);
-      if (level === 0 && !(lo & PTE_PS)) {
+      if (shift !== 12 && !(shift <= 30 && (lo & PTE_PS))) {
         if (!(lo & PTE_A)) this._write32(ea, (lo |= PTE_A));
         table = frame;
         continue;
       }
+      const pageSize = 2 ** shift;
       if (!this._check(access, user, rw, us, nx, cr0, nxe)) return -1;
       this._setAD(ea, lo, access);
       this.global = (lo & PTE_G) !== 0;
-      return level === 0 ? Math.floor(frame / 0x200000) * 0x200000 + (va & 0x1fffff) : frame + (va & 0xfff);
+      return Math.floor(frame / pageSize) * pageSize + (((gva % pageSize) + pageSize) % pageSize);
     }
     return -1;
   }
