@@ -114,6 +114,24 @@ function lastConsoleLine(lines) {
 }
 const findLine = (lines, pred) => lines.find((l) => pred(l.text));
 
+/** The first console lines after the one containing `marker` (what a failing /init printed). */
+function linesAfter(lines, marker, n = 3) {
+  const i = lines.findIndex((l) => l.text.includes(marker));
+  if (i < 0) return "";
+  return lines.slice(i + 1).map((l) => l.text.replace(ESC, "").trim()).filter(Boolean).slice(0, n)
+    .map((t) => (t.length > 200 ? `${t.slice(0, 197)}...` : t)).join(" / ");
+}
+
+/** Keeps a run's console in bench/.build/console/ (git-ignored) for reading after the bench. */
+let consoleSeq = 0;
+function saveConsole(name, lines) {
+  const dir = join(BUILD_DIR, "console");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name.replace(/[^A-Za-z0-9]+/g, "-")}-${consoleSeq++}.log`);
+  writeFileSync(file, lines.map((l) => `${(l.t / 1000).toFixed(3).padStart(9)} ${l.text}`).join("\n") + "\n");
+  return rel(file);
+}
+
 /** Marker-to-marker times of a workload run: total (@start..@end) and each phase. */
 function workloadTimes(rawLines) {
   // firmware may print on the same line before the kernel's first marker (SeaBIOS "Booting from ROM..")
@@ -285,9 +303,12 @@ async function suiteLinux(ctx) {
       run: async () => {
         const r = await tsemuRun({ kernel, initrd, cmdline, memoryMiB: 512, timeoutSec: opts.tsemuLinuxTimeout, child: ctx.child });
         const times = parse(r);
-        if (times.bootMs === undefined) return { ok: false, error: describeTsemuFailure(r, "the /init marker"), report: r.report, deterministicFailure: true };
+        const log = saveConsole(`tsemu-${fmt}`, r.lines);
+        if (times.bootMs === undefined) return { ok: false, error: `${describeTsemuFailure(r, "the /init marker")} (console: ${log})`, report: r.report, deterministicFailure: true };
         if (r.report?.outcome === "exit") times.exitMs = r.wallMs;
-        const note = times.totalMs === undefined ? describeTsemuFailure(r, "the workload's @end marker") : undefined;
+        const note = times.totalMs === undefined
+          ? `the workload did not finish: after the marker the console says: ${linesAfter(r.lines, LINUX_MARKER) || "(nothing)"}; tsemu: ${r.report?.outcome ?? "?"}${r.report?.detail ? `: ${r.report.detail}` : ""} (console: ${log})`
+          : undefined;
         return { ok: true, times, wallMs: r.wallMs, report: r.report, note };
       },
     });
@@ -300,7 +321,7 @@ async function suiteLinux(ctx) {
         const times = parse(r);
         if (times.bootMs === undefined) return { ok: false, error: `did not reach the marker (exit ${r.exitCode}${r.timedOut ? ", killed after 300 s" : ""}, last console line: ${lastConsoleLine(r.lines)})` };
         if (!r.timedOut) times.exitMs = r.wallMs;
-        const note = times.totalMs === undefined ? `no @end marker (last console line: ${lastConsoleLine(r.lines)})` : undefined;
+        const note = times.totalMs === undefined ? `the workload did not finish: after the marker the console says: ${linesAfter(r.lines, LINUX_MARKER) || "(nothing)"} (console: ${saveConsole(`qemu-${fmt}`, r.lines)})` : undefined;
         return { ok: true, times, wallMs: r.wallMs, note };
       },
     });
