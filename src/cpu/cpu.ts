@@ -149,8 +149,20 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   }
   private _lastCsBase = 0;
 
+  /**
+   * Flush the TLB, and with it the jump cache: the jump cache is keyed by virtual RIP, so after
+   * a CR3 switch an entry could still point at another address space's block at the same
+   * address (QEMU clears tb_jmp_cache on tlb_flush for the same reason).
+   */
   flushTlb(): void {
     this.softmmu.tlb.flushAll();
+    this.tbs?.flushJumpCache();
+  }
+
+  /** INVLPG: flush one page from the TLB and the jump-cache entries of blocks in it. */
+  flushTlbPage(gva: number): void {
+    this.softmmu.tlb.flushPage(gva);
+    this.tbs.flushJumpCachePage(gva);
   }
 
   setCr2FromPending(): void {

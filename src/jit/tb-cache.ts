@@ -95,6 +95,20 @@ export class TbCache {
     }
   }
 
+  /** Empty the jump-cache entries whose RIP lies in the 4 KiB page of `rip`. */
+  flushJumpCachePage(rip: number): void {
+    const page = Math.floor(rip / 4096);
+    const jc = this._jc;
+    for (let e = 0; e < jc.length; e += 4) {
+      if (jc[e + 2] === -1) continue;
+      const tag = jc[e + 1]! * TWO32 + (jc[e]! >>> 0);
+      if (Math.floor(tag / 4096) === page) {
+        jc[e + 2] = -1;
+        jc[e + 3] = 0;
+      }
+    }
+  }
+
   hasCode(physPage: number): boolean {
     const s = this._byPage.get(physPage);
     return s !== undefined && s.size > 0;

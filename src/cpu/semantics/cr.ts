@@ -186,7 +186,7 @@ const lmsw = cpuHelper("lmsw", [IrType.I32], null, HelperFlag.CAN_FAULT | Helper
 }));
 
 const invlpg = cpuHelper("invlpg", [IrType.I32, IrType.I32], null, HelperFlag.NONE, (cpu, lo, hi) => {
-  cpu.softmmu.tlb.flushPage((hi | 0) * 4294967296 + (lo >>> 0));
+  cpu.flushTlbPage((hi | 0) * 4294967296 + (lo >>> 0));
 });
 
 function privileged(body: (ctx: X86Ctx) => void): SemanticsFn {
