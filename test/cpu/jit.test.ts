@@ -128,3 +128,40 @@ describe("legacy code with a CS base", () => {
     expect(t.exitCode).toBe(15);
   });
 });
+
+describe("address spaces", () => {
+  it("after a CR3 switch the same virtual RIP runs the new address space's code", () => {
+    const t = createTestCpu(8 << 20);
+    const dv = new DataView(t.ram.buffer, t.ram.byteOffset, t.ram.byteLength);
+    // Two address spaces share the identity map of the first GiB (PDPT entry 0 -> 0x12000) and
+    // map VA 0x40000000 (PDPT entry 1) to different 2 MiB pages: A -> 0x400000, B -> 0x600000.
+    const map = (pml4: number, pdpt: number, pd: number, pa: number) => {
+      dv.setUint32(pml4, pdpt | 3, true);
+      dv.setUint32(pdpt, 0x12000 | 3, true);
+      dv.setUint32(pdpt + 8, pd | 3, true);
+      dv.setUint32(pd, pa | 0x83, true);
+    };
+    t.load(0x400000, [0xb8, 1, 0, 0, 0, 0xc3]); // mov eax, 1; ret
+    t.load(0x600000, [0xb8, 2, 0, 0, 0, 0xc3]); // mov eax, 2; ret
+    t.load(0x100000, nasm(`
+      mov rdi, 0x40000000
+      xor ebx, ebx
+      call rdi
+      add ebx, eax
+      mov rax, 0x14000
+      mov cr3, rax
+      call rdi
+      add ebx, eax
+      mov rax, 0x10000
+      mov cr3, rax
+      call rdi
+      add ebx, eax
+      mov eax, ebx
+      ${exitAl}`));
+    t.enterLongMode();
+    map(0x10000, 0x11000, 0x13000, 0x400000); // the test CPU's own tables, plus space A
+    map(0x14000, 0x15000, 0x16000, 0x600000); // space B
+    t.run();
+    expect(t.exitCode).toBe(1 + 2 + 1);
+  });
+});
