@@ -11,7 +11,6 @@ import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
 import { TbExit } from "../jit/ir/types.js";
 import { TbCache, type Tb } from "../jit/tb-cache.js";
 import type { BackendFactory, ExecBackend } from "../jit/backend.js";
-import { TlbFlag } from "../memory/wasm-layout.js";
 import type { CpuBus } from "./bus.js";
 import { CpuState, SegAttr } from "./cpu-state.js";
 import type { DecodeFn, SemanticsTable } from "./translate.js";
@@ -352,6 +351,3 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.tbs.fillJumpCache(tb!);
   }
 }
-
-/** TLB flag re-exported for tests that inspect entries. */
-export { TlbFlag };

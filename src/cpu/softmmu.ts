@@ -42,6 +42,7 @@ export class SoftMmu {
     this.mmu = new Mmu(_state, _bus, () => this._dv);
   }
 
+  /** A DataView over the whole Wasm memory (helpers that build FXSAVE/XSAVE images use it). */
   get view(): DataView { return this._dv; }
 
   /** Record a pending exception (delivered by the run loop). */
@@ -189,12 +190,5 @@ export class SoftMmu {
   readPhysByte(gpa: number): number {
     const off = this._bus.ramWasmOffset(gpa, false);
     return off >= 0 ? this._u8[off]! : this._bus.readMmio(gpa, 1) & 0xff;
-  }
-
-  /** Fetch one code byte for the translator (-1 with #PF/#GP pending when not executable). */
-  fetchByte(gva: number, mmuIdx: number): number {
-    const buf = WasmLayout.SCRATCH_BASE + 24;
-    if (!this.access(gva, 1, Access.EXEC, mmuIdx, buf)) return -1;
-    return this._u8[buf]!;
   }
 }
