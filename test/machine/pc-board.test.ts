@@ -9,6 +9,7 @@ import { ConfigError } from "../../src/common/errors.js";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createPcMachine } from "../../src/machine/pc.js";
 import { multibootHello } from "../helpers/multiboot-hello.js";
+import { nasm } from "../helpers/nasm.js";
 
 const kernel = () => multibootHello("multiboot ok\n", 21);
 
@@ -28,5 +29,79 @@ describe("pc board", () => {
     const garbage = new Uint8Array(4096).fill(0x90);
     expect(() => createPcMachine({ kernel: garbage, memoryBytes: 64 << 20 })).toThrow(ConfigError);
     expect(() => createPcMachine({ kernel: garbage, memoryBytes: 64 << 20 })).toThrow(/not a bzImage, a PVH vmlinux or a multiboot image/);
+  });
+});
+
+describe("timer interrupts in a tight loop", () => {
+  it("a guest spinning in a one-block loop still takes PIT interrupts through the 8259 and LAPIC", () => {
+    // 32-bit multiboot kernel: IDT gate 0x20 -> handler, 8259 remapped to 0x20 with only IRQ0
+    // unmasked, LAPIC enabled with LINT0 = ExtINT, PIT channel 0 at ~1 kHz, then `sti` and a
+    // tight loop until the handler has counted 5 ticks; exits with the tick count.
+    const k = nasm(`
+      align 4
+      mb: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb, 0x100000, 0, 0, start
+    start:
+      mov esp, 0x90000                  ; multiboot leaves ESP undefined
+      mov eax, handler
+      mov edi, 0x8000 + 0x20 * 8
+      mov word [edi], ax
+      mov word [edi + 2], 0x10
+      mov word [edi + 4], 0x8e00
+      shr eax, 16
+      mov word [edi + 6], ax
+      lidt [idtr]
+      mov dword [0xfee000f0], 0x1ff     ; SVR: APIC software enable
+      mov dword [0xfee00350], 0x700     ; LVT LINT0: ExtINT
+      mov al, 0x11
+      out 0x20, al
+      out 0xa0, al
+      mov al, 0x20
+      out 0x21, al
+      mov al, 0x28
+      out 0xa1, al
+      mov al, 4
+      out 0x21, al
+      mov al, 2
+      out 0xa1, al
+      mov al, 1
+      out 0x21, al
+      out 0xa1, al
+      mov al, 0xfe
+      out 0x21, al
+      mov al, 0xff
+      out 0xa1, al
+      mov al, 0x34                      ; PIT channel 0, lo/hi, mode 2
+      out 0x43, al
+      mov al, 0xa9                      ; divisor 1193: ~1 kHz
+      out 0x40, al
+      mov al, 0x04
+      out 0x40, al
+      sti
+    spin:
+      cmp dword [ticks], 5
+      jb spin
+      cli
+      mov eax, [ticks]
+      mov dx, 0xf4
+      out dx, eax
+      hlt
+    handler:
+      inc dword [ticks]
+      push eax
+      mov al, 0x20
+      out 0x20, al
+      pop eax
+      iretd
+      align 4
+    ticks: dd 0
+    idtr: dw 0x7ff
+          dd 0x8000
+    `, 32, 0x100000);
+    const m = createPcMachine({ kernel: k, memoryBytes: 64 << 20 });
+    let r = m.runSlice();
+    for (let i = 0; i < 2000 && r.kind === "running"; i++) r = m.runSlice();
+    expect(r).toEqual({ kind: "exit", exitCode: (5 << 1) | 1, reason: "isa-debug-exit" });
+    expect(m.cpu.stats.interrupts).toBeGreaterThanOrEqual(5);
+    m.dispose();
   });
 });
