@@ -11,6 +11,7 @@ import { Disposable, Emitter, type Event, type IDisposable } from "../common/lif
 import { Logger, type LogCategory, type LogSink } from "../common/log.js";
 import type { Cpu, StopReason } from "../cpu/cpu.js";
 import type { CharBackend } from "../devices/char-backend.js";
+import type { Device } from "../devices/device.js";
 import type { ShutdownCause, SystemControl } from "../devices/system-control.js";
 import { VirtualClock } from "../devices/virtual-clock.js";
 import type { AddressSpace } from "../memory/address-space.js";
@@ -58,6 +59,8 @@ export class Machine extends Disposable implements SystemControl {
   cpu!: Cpu;
   memory!: AddressSpace;
   io!: AddressSpace;
+  /** The board's top-level devices, in realize order (children hang off them). */
+  readonly devices: Device[] = [];
   /** Board-specific reset of devices and reload of the kernel. */
   resetHook: () => void = () => {};
   private _pending: ShutdownCause | null = null;
@@ -99,6 +102,19 @@ export class Machine extends Disposable implements SystemControl {
   /** Take ownership of a board part: it is disposed with the machine. */
   own<T extends IDisposable>(d: T): T {
     return this._register(d);
+  }
+
+  /** Own, realize and list a top-level device of the board. */
+  addDevice<D extends Device>(d: D): D {
+    this._register(d);
+    d.realize();
+    this.devices.push(d);
+    return d;
+  }
+
+  /** `info qtree`-style dump of the board's devices. */
+  dumpQtree(): string {
+    return this.devices.map((d) => d.dumpTree()).join("");
   }
 
   /** Guest RAM as bytes (gpa 0 .. ramBytes). */

@@ -165,7 +165,7 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
   ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
   const devices = [lapic, ioapic, pic, pit, port61, rtc, acpiPm, serial, kbd, debugExit, resetCtl, pciHost, ...pciDevices];
-  for (const d of devices) { m.own(d); d.realize(); }
+  for (const d of devices) m.addDevice(d);
   m.serial = serial;
 
   // The CPU sees RAM directly and everything else through the address spaces.
@@ -216,7 +216,7 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   };
   boot();
   m.resetHook = () => {
-    for (const d of devices) d.reset();
+    for (const d of m.devices) d.reset();
     boot();
   };
   return m;
