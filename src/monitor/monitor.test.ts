@@ -137,6 +137,7 @@ describe("monitor: x, xp, print", () => {
   it("x /i disassembles at $pc; QEMU remembers the last format", () => {
     const { mon } = booted();
     expect(mon.execute("x /2i $pc - 1")).toMatch(/^0x00000000001000[0-9a-f]{2}: {2}hlt\n0x00000000001000[0-9a-f]{2}: {2}jmp +0x1000[0-9a-f]{2}\n$/);
+    expect(mon.execute("x /i 0x800000")).toBe("0x0000000000800000:  Cannot access memory\n");
     expect(mon.execute("x /2xb 0x400000")).toBe("0000000000400000: 0x61 0x62\n");
     expect(mon.execute("x 0x400002")).toBe("0000000000400002: 0x63\n");
     expect(mon.execute("x /d 0x400000")).toBe("0000000000400000:  97\n"); // size b kept: width 3
