@@ -12,6 +12,7 @@ import { createPcMachine } from "../../machine/pc.js";
 import type { SliceResult } from "../../machine/machine.js";
 import type { RunOptions } from "./args.js";
 import { createCharBackend, StdioCharBackend } from "./char-backends.js";
+import { describeSocketAddress, SocketCharBackend } from "./socket-backend.js";
 
 /** Where the CLI writes text; injected so tests can capture it. */
 export interface HostIo {
@@ -46,6 +47,15 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpec = options.serial[0] ?? { kind: "null" as const };
   const serial = createCharBackend(serialSpec, { stdin: process.stdin, stdout: process.stdout });
+  if (serial instanceof SocketCharBackend) {
+    if (serial.spec.wait) io.stderr(`tsemu: waiting for connection on ${describeSocketAddress(serial.spec.address)}\n`);
+    try {
+      await serial.ready;
+    } catch (e) {
+      serial.dispose();
+      throw e;
+    }
+  }
   const logSink: LogSink = options.logFile
     ? (cat, msg) => appendFileSync(options.logFile!, `[${cat}] ${msg}\n`)
     : (cat, msg) => io.stderr(`tsemu: [${cat}] ${msg}\n`);
