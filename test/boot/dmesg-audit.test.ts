@@ -1,14 +1,16 @@
 /**
  * Issue #5's platform check on the real kernel: Debian's 6.1 kernel (PVH vmlinux) boots once
- * on the pc board with the test initramfs and `loglevel=8` (so the console carries the whole
- * kernel log, debug lines included), then powers off. The log must
+ * on the pc board with 3 GiB of RAM (issue #6's "-m up to at least 3 GiB with the PCI hole"),
+ * the test initramfs and `loglevel=8` (so the console carries the whole kernel log, debug
+ * lines included), then powers off. The log must
  *   - contain no line of device trouble (TROUBLE: calibration, clocksources, interrupts,
  *     serial, i8042, RTC, PCI, ACPI, firmware, MCE, NMI, kernel bugs), except the lines in
  *     NORMAL, which QEMU's pc prints too for the same kernel (not emulator defects);
- *   - show that the kernel found each platform device (FOUND).
+ *   - show that the kernel found each platform device (FOUND);
+ *   - show 3 GiB of RAM below the PCI hole, and the PCI window above it.
  * A failure lists every offending line. Deterministic time keeps the run reproducible.
  */
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_CACHE, TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
 import { runToExit, type BootRun } from "./run-to-exit.js";
 
@@ -54,17 +56,37 @@ const FOUND: readonly { what: string; pattern: RegExp }[] = [
 /** The kernel log lines of a console capture (timestamps kept, test markers dropped). */
 const kernelLines = (run: BootRun): string[] => run.serial.split("\n").filter((l) => /^\[\s*\d+\.\d+\]/.test(l));
 
-describe("dmesg audit: Debian 6.1 on the pc board (PVH)", () => {
-  it("finds every platform device and prints no device trouble", async () => {
+const GiB = 2 ** 30;
+
+describe("dmesg audit: Debian 6.1 on the pc board (PVH, -m 3G)", () => {
+  let run: BootRun;
+  let lines: string[];
+  beforeAll(async () => {
     requireFixture(VMLINUZ);
     requireFixture(VMLINUX);
     requireFixture(TEST_INITRD);
-    const run = await runToExit({ kernelPath: VMLINUX, initrdPath: TEST_INITRD, cmdline: testCmdline("uname", "loglevel=8") });
+    run = await runToExit({ kernelPath: VMLINUX, initrdPath: TEST_INITRD, cmdline: testCmdline("uname", "loglevel=8"), memoryBytes: 3 * GiB });
     console.log(`dmesg audit boot: ${(run.insns / 1e9).toFixed(2)}e9 guest instructions, ${(run.wallMs / 1000).toFixed(1)} s`);
-    expect(run.exitCode, run.serial.slice(-1000)).toBe(0);
-    const lines = kernelLines(run);
-    expect(lines.length).toBeGreaterThan(200);
+    lines = kernelLines(run);
+  }, 900_000);
 
+  it("boots to /init and powers off", () => {
+    expect(run.serial).toContain("TSEMU-TEST-END uname rc=0");
+    expect(run.exitCode, run.serial.slice(-1000)).toBe(0);
+    expect(lines.length).toBeGreaterThan(200);
+  });
+
+  it("the kernel sees 3 GiB of RAM below the PCI hole", () => {
+    expect(lines.join("\n")).toContain("BIOS-e820: [mem 0x0000000000100000-0x00000000bfffffff] usable");
+    const m = /Memory: \d+K\/(\d+)K available/.exec(run.serial);
+    expect(m, "no 'Memory:' line").not.toBeNull();
+    const kib = Number(m![1]);
+    expect(kib * 1024).toBeGreaterThan(3 * GiB - 2 ** 20); // all of it but the legacy hole
+    expect(kib * 1024).toBeLessThanOrEqual(3 * GiB);
+    expect(run.serial).toContain("pci_bus 0000:00: root bus resource [mem 0xc0000000-0xfebfffff window]");
+  });
+
+  it("finds every platform device and prints no device trouble", () => {
     const offending: string[] = [];
     for (const line of lines) {
       const t = TROUBLE.find((p) => p.pattern.test(line));
@@ -72,5 +94,5 @@ describe("dmesg audit: Debian 6.1 on the pc board (PVH)", () => {
     }
     const missing = FOUND.filter((f) => !lines.some((l) => f.pattern.test(l))).map((f) => `not found: ${f.what} (${f.pattern.source})`);
     expect([...offending, ...missing], "device trouble in dmesg").toEqual([]);
-  }, 900_000);
+  });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as aml from "./aml.js";
 import { buildAcpiTables, writeAcpiTables } from "./build.js";
-import { defaultPlatformTables, IntiFlags } from "./config.js";
+import { defaultPlatformTables, IntiFlags, withPciWindowAboveRam } from "./config.js";
 import { ArrayGuestMemory } from "../guest-memory.js";
 import { buildMpTable } from "../mptable.js";
 import { writeFirmwareTables } from "../firmware-tables.js";
@@ -178,6 +178,21 @@ describe("config validation", () => {
   test("a large machine still fits (64 CPUs)", () => {
     expect(buildAcpiTables(defaultPlatformTables(64)).blobs.length).toBe(9);
     expect(buildMpTable(defaultPlatformTables(64)).length).toBeLessThan(0x10000);
+  });
+});
+
+describe("PCI window and RAM", () => {
+  test("the 32-bit PCI window starts where RAM ends when RAM reaches past its default start", () => {
+    const cfg = defaultPlatformTables(1);
+    expect(withPciWindowAboveRam(cfg, 512 << 20)).toBe(cfg);
+    expect(withPciWindowAboveRam(cfg, 0xc0000000).pci!.mmio32Start).toBe(0xc0000000);
+    const big = withPciWindowAboveRam(cfg, 0xe0000000);
+    expect(big.pci!.mmio32Start).toBe(0xe0000000);
+    expect(big.pci!.mmio32End).toBe(cfg.pci!.mmio32End);
+    // DWordMemory(min 0xe0000000, max 0xfebfffff) in PCI0._CRS.
+    expect(hex(buildAcpiTables(big).blobs.find((b) => b.signature === "DSDT")!.bytes)).toContain("000000e0ffffbffe");
+    expect(withPciWindowAboveRam({ ...cfg, pci: null }, 0xe0000000).pci).toBeNull();
+    expect(() => withPciWindowAboveRam(cfg, 0xff000000)).toThrow(/no PCI MMIO window/);
   });
 });
 

@@ -140,6 +140,16 @@ export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
   };
 }
 
+/**
+ * `cfg` with the PCI root's 32-bit MMIO window starting no lower than `ramTop` (the end of
+ * below-4G RAM), as QEMU's pc starts its PCI hole where low RAM ends; unchanged without PCI.
+ */
+export function withPciWindowAboveRam(cfg: PlatformTablesConfig, ramTop: number): PlatformTablesConfig {
+  if (!cfg.pci || cfg.pci.mmio32Start >= ramTop) return cfg;
+  if (ramTop > cfg.pci.mmio32End) throw new ConfigError(`firmware tables: RAM up to ${ramTop} leaves no PCI MMIO window`);
+  return { ...cfg, pci: { ...cfg.pci, mmio32Start: ramTop } };
+}
+
 /** ConfigError for a config the tables cannot describe (the builders call this first). */
 export function validatePlatformTables(cfg: PlatformTablesConfig): void {
   const fail = (what: string): never => { throw new ConfigError(`firmware tables: ${what}`); };
