@@ -8,10 +8,13 @@
  *     NORMAL, which QEMU's pc prints too for the same kernel (not emulator defects);
  *   - show that the kernel found each platform device (FOUND);
  *   - show 3 GiB of RAM below the PCI hole, and the PCI window above it.
- * A failure lists every offending line. Deterministic time keeps the run reproducible.
+ * A failure lists every offending line. Deterministic time keeps the run reproducible. When
+ * QEMU is installed, the same kernel, initrd and command line boot under QEMU's pc to check
+ * that every NORMAL line really is one QEMU prints too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_CACHE, TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
+import { HAS_QEMU, qemuBoot } from "../fixtures/qemu.js";
 import { runToExit, type BootRun } from "./run-to-exit.js";
 
 const VMLINUX = `${FIXTURE_CACHE}vmlinux`;
@@ -26,7 +29,7 @@ const TROUBLE: readonly { what: string; pattern: RegExp }[] = [
   { what: "serial", pattern: /serial8250: too much work|ttyS\d+: LSR safety check|serial.*(failed|error)/i },
   { what: "i8042", pattern: /i8042: (Can't|Failed|No controller found|PNP: No PS\/2 controller found|Probing ports directly)/ },
   { what: "RTC", pattern: /rtc_cmos.*(error|fail|no PNP device found)|rtc_cmos: probe of .* failed/i },
-  { what: "PCI", pattern: /PCI: .*failed|BAR \d+.*no space|can't claim|failed to assign|pci .*(error|failed)/i },
+  { what: "PCI", pattern: /PCI: .*failed|BAR \d+.*no space|can't claim|failed to assign|pci .*(error|failed)|fail to add MMCONFIG/i },
   { what: "ACPI", pattern: /ACPI (BIOS )?Error|ACPI Warning|ACPI Exception|ACPI: .*(error|failed)/i },
   { what: "firmware bugs", pattern: /Firmware Bug|\[Firmware (Bug|Warn|Info)\]/ },
   { what: "machine check", pattern: /mce: Unable|Machine check/ },
@@ -95,4 +98,16 @@ describe("dmesg audit: Debian 6.1 on the pc board (PVH, -m 3G)", () => {
     const missing = FOUND.filter((f) => !lines.some((l) => f.pattern.test(l))).map((f) => `not found: ${f.what} (${f.pattern.source})`);
     expect([...offending, ...missing], "device trouble in dmesg").toEqual([]);
   });
+
+  it.skipIf(!HAS_QEMU)("every allowed line is one QEMU's pc prints too", async () => {
+    const q = await qemuBoot({ kernel: VMLINUX, initrd: TEST_INITRD, append: testCmdline("uname", "loglevel=8"), memory: "3G" });
+    expect(q.output).toContain("TSEMU-TEST-END uname rc=0");
+    const qemuLines = q.output.replace(/\r/g, "").split("\n");
+    const qemuTrouble = qemuLines.filter((l) => TROUBLE.some((p) => p.pattern.test(l)));
+    console.log(`QEMU pc, same kernel: ${qemuTrouble.length} trouble-pattern lines:\n${qemuTrouble.join("\n")}`);
+    for (const n of NORMAL) {
+      expect(lines.some((l) => n.pattern.test(l)) && TROUBLE.some((t) => lines.some((l) => n.pattern.test(l) && t.pattern.test(l))), `NORMAL row not needed: ${n.pattern.source}`).toBe(true);
+      expect(qemuLines.some((l) => n.pattern.test(l)), `${n.pattern.source}: ${n.why}`).toBe(true);
+    }
+  }, 300_000);
 });
