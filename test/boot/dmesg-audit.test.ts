@@ -70,6 +70,8 @@ describe("dmesg audit: Debian 6.1 on the pc board (PVH, -m 3G)", () => {
     requireFixture(TEST_INITRD);
     run = await runToExit({ kernelPath: VMLINUX, initrdPath: TEST_INITRD, cmdline: testCmdline("uname", "loglevel=8"), memoryBytes: 3 * GiB });
     console.log(`dmesg audit boot: ${(run.insns / 1e9).toFixed(2)}e9 guest instructions, ${(run.wallMs / 1000).toFixed(1)} s`);
+    // For the reader: what the emulator itself logged (unimplemented MSRs, unassigned ports).
+    console.log(`emulator log (${run.log.length} lines):\n${run.log.slice(0, 40).join("\n")}`);
     lines = kernelLines(run);
   }, 900_000);
 
