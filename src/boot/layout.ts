@@ -113,6 +113,17 @@ export const DEFAULT_S5_SLP_TYP = 0;
 export const DEFAULT_PIT_IRQ = 0;
 /** IOAPIC pin the PIT is wired to. */
 export const DEFAULT_PIT_GSI = 2;
+/** i8042 keyboard controller: data port, command/status port, keyboard and mouse ISA IRQs. */
+export const DEFAULT_I8042_DATA_PORT = 0x60;
+export const DEFAULT_I8042_CMD_PORT = 0x64;
+export const DEFAULT_KBD_IRQ = 1;
+export const DEFAULT_MOUSE_IRQ = 12;
+/** MC146818 RTC index/data ports (2 bytes) and its ISA IRQ. */
+export const DEFAULT_RTC_PORT = 0x70;
+export const DEFAULT_RTC_IRQ = 8;
+/** COM1 16550A (8 ports) and its ISA IRQ. */
+export const DEFAULT_COM1_PORT = 0x3f8;
+export const DEFAULT_COM1_IRQ = 4;
 /** CMOS RTC register index holding the century (FADT CENTURY). */
 export const DEFAULT_RTC_CENTURY_INDEX = 0x32;
 /** HPET event timer block id: vendor 0x8086, legacy-capable, 64-bit counter, 3 timers, rev 1. */

@@ -88,6 +88,34 @@ describe("I8042", () => {
     expect(irq12.level).toBe(0);
   });
 
+  it("loops 0xD3 bytes back as mouse data even with both interfaces disabled (Linux's MUX probe)", () => {
+    const { m, irq12 } = setup();
+    command(m, 0x60, 0x30); // interrupts off, keyboard and mouse interfaces disabled
+    for (const b of [0xf0, 0x56, 0xa4]) {
+      m.outb(0x64, 0xd3);
+      m.outb(0x60, b);
+      expect(m.inb(0x64) & 0x21).toBe(0x21); // OBF with AUX data
+      expect(m.inb(0x60)).toBe(b);
+    }
+    expect(irq12.history).not.toContain(1);
+    command(m, 0x60, 0x32); // mouse interrupt on: the loopback byte raises IRQ12
+    m.outb(0x64, 0xd3);
+    m.outb(0x60, 0xa5);
+    expect(irq12.level).toBe(1);
+    expect(m.inb(0x60)).toBe(0xa5);
+    expect(irq12.level).toBe(0);
+  });
+
+  it("gives an edge-triggered IRQ1 one rising edge per byte", () => {
+    const { m, irq1 } = setup();
+    command(m, 0x60, 0x01);
+    irq1.history.length = 0;
+    m.outb(0x60, 0xf2); // ACK, 0xAB, 0x83: three bytes queued at once
+    expect(irq1.history).toEqual([1]);
+    expect([m.inb(0x60), m.inb(0x60), m.inb(0x60)]).toEqual([0xfa, 0xab, 0x83]);
+    expect(irq1.history).toEqual([1, 0, 1, 0, 1, 0]);
+  });
+
   it("drives A20 and reset through the output port and 0xFE", () => {
     const { m, kbc } = setup();
     const a20: boolean[] = [];

@@ -25,8 +25,13 @@ export const enum KbdMode { KBD_INT = 0x01, MOUSE_INT = 0x02, SYS = 0x04, DISABL
 /** Output port: bit 0 = not-reset, bit 1 = A20 gate. */
 export const enum KbdOutPort { RESET = 0x01, A20 = 0x02, OBF = 0x10, AUX_OBF = 0x20 }
 
-/** Who produced a queued byte: the controller itself, the keyboard or the mouse. */
-const enum Src { CTRL = 0, KBD = 1, AUX = 2 }
+/**
+ * Who produced a queued byte: the controller itself, the keyboard or the mouse. CTRL_AUX is
+ * a controller-made byte that reads as mouse data (0xD3 "write AUX output buffer", which
+ * Linux uses for its loopback and multiplexer probes). Controller bytes (CTRL, CTRL_AUX)
+ * reach the output buffer even while the keyboard or mouse interface is disabled.
+ */
+const enum Src { CTRL = 0, KBD = 1, AUX = 2, CTRL_AUX = 3 }
 
 const ACK = 0xfa;
 /** Bytes the device queues may hold (a real device has ~16; we are generous). */
@@ -116,6 +121,10 @@ export class I8042 extends Device<I8042State> {
     const s = this._s;
     const v = s.ob;
     s.status &= ~(KbdStatus.OBF | KbdStatus.AUX_OBF);
+    // The IRQ outputs follow OBF: they drop on the read, and rise again when the next byte
+    // is loaded, so an edge-triggered IRQ1/IRQ12 sees one edge per byte.
+    this._drive(0, this._kbdIrq, false);
+    this._drive(1, this._mouseIrq, false);
     this._update();
     return v;
   }
@@ -167,8 +176,8 @@ export class I8042 extends Device<I8042State> {
         s.status = (s.status & ~KbdStatus.SYS) | (v & KbdMode.SYS ? KbdStatus.SYS : 0);
         break;
       case 0xd1: this._setOutPort(v); break;
-      case 0xd2: this._enqueue(Src.KBD, v); break;
-      case 0xd3: this._enqueue(Src.AUX, v); break;
+      case 0xd2: this._enqueue(Src.CTRL, v); break;
+      case 0xd3: this._enqueue(Src.CTRL_AUX, v); break;
       case 0xd4: this._mouseCommand(v); break;
       default:
         // Sending to the keyboard re-enables the keyboard interface (as real 8042s do).
@@ -255,7 +264,7 @@ export class I8042 extends Device<I8042State> {
         s.ob = s.queue[i + 1]!;
         s.obSrc = src;
         s.queue.splice(i, 2);
-        s.status |= KbdStatus.OBF | (src === Src.AUX ? KbdStatus.AUX_OBF : 0);
+        s.status |= KbdStatus.OBF | (src === Src.AUX || src === Src.CTRL_AUX ? KbdStatus.AUX_OBF : 0);
         break;
       }
     }

@@ -6,6 +6,7 @@
  * releases everything.
  */
 
+import { fmtSize } from "../boot/bytes.js";
 import { ConfigError } from "../common/errors.js";
 import { Disposable, Emitter, type Event, type IDisposable } from "../common/lifecycle.js";
 import { Logger, type LogCategory, type LogSink } from "../common/log.js";
@@ -72,7 +73,7 @@ export class Machine extends Disposable implements SystemControl {
     super();
     const mem = opts.memoryBytes ?? DEFAULT_MEMORY_BYTES;
     if (!Number.isSafeInteger(mem) || mem < 16 * 1024 * 1024 || mem > MAX_MEMORY_BYTES)
-      throw new ConfigError(`memory size ${mem} is out of range (16 MiB .. 3.5 GiB)`);
+      throw new ConfigError(`memory size ${Number.isSafeInteger(mem) ? fmtSize(mem) : String(mem)} is out of range (16 MiB .. 3584 MiB: RAM sits below the PCI hole)`);
     this.ramBytes = mem;
     this.noReboot = opts.noReboot ?? false;
     this.log = new Logger(opts.logSink);

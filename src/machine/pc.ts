@@ -4,7 +4,8 @@
  * src/boot/layout.ts for the firmware tables).
  *
  *   RAM      0 .. memoryBytes (all below the PCI hole; the BIOS area 0xA0000-0xFFFFF is RAM
- *            holding the ACPI and MP tables, reserved in e820)
+ *            holding the ACPI and MP tables, reserved in e820); up to 3.5 GiB, the PCI MMIO
+ *            window (PCI0._CRS) starts at 0xC0000000 or where RAM ends, whichever is higher
  *   ports    0x3F8 COM1 (IRQ 4)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
  *            0xCF8/0xCFC PCI configuration (mechanism #1; 0xCF9 byte = reset control)
  *            0x80 POST (ignored)
@@ -18,7 +19,7 @@
  */
 
 import { writeFirmwareTables } from "../boot/firmware-tables.js";
-import { defaultPlatformTables } from "../boot/acpi/config.js";
+import { defaultPlatformTables, withPciWindowAboveRam } from "../boot/acpi/config.js";
 import { pcMemoryMap } from "../boot/e820.js";
 import type { GuestMemory } from "../boot/guest-memory.js";
 import { checkRange } from "../boot/guest-memory.js";
@@ -96,8 +97,8 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
   const ram = m.ram;
 
   const memoryMap = pcMemoryMap(m.ramBytes);
-  // Describe only what the board has: no HPET or PCIe ECAM yet.
-  const platformTables = { ...defaultPlatformTables(1), hpet: null, ecam: null };
+  // Describe only what the board has: no HPET or PCIe ECAM yet; the PCI window above RAM.
+  const platformTables = withPciWindowAboveRam({ ...defaultPlatformTables(1), hpet: null, ecam: null }, m.ramBytes);
 
   // Address spaces: 2^52 of physical memory, 64 KiB of ports.
   const sysRoot = MemoryRegion.container("system", 2 ** 52);

@@ -46,6 +46,13 @@ describe("bin/tsemu.js", () => {
     expect(r.stderr).toMatch(/^tsemu: kernel [^\n]*\n$/);
   });
 
+  it("too much RAM is one line with exit code 1", () => {
+    const r = run("-kernel", "package.json", "-m", "4G", "-serial", "null");
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("tsemu: memory size 4096 MiB is out of range (16 MiB .. 3584 MiB: RAM sits below the PCI hole)\n");
+  });
+
   it("mkinitramfs reads the description from standard input with DESC -", () => {
     const out = join(mkdtempSync(join(tmpdir(), "tsemu-bin-")), "stdin.cpio");
     const r = spawnSync(process.execPath, [bin, "mkinitramfs", "-", "-o", out], {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as aml from "./aml.js";
 import { buildAcpiTables, writeAcpiTables } from "./build.js";
-import { defaultPlatformTables, IntiFlags } from "./config.js";
+import { defaultPlatformTables, IntiFlags, withPciWindowAboveRam } from "./config.js";
 import { ArrayGuestMemory } from "../guest-memory.js";
 import { buildMpTable } from "../mptable.js";
 import { writeFirmwareTables } from "../firmware-tables.js";
@@ -33,6 +33,8 @@ describe("AML encoder", () => {
     expect(hex(aml.int(0x12345678))).toBe("0c78563412");
     expect(hex(aml.int(2 ** 40))).toBe("0e0000000000010000");
     expect(hex(aml.eisaId("PNP0A03"))).toBe("0c41d00a03");
+    expect(hex(aml.irqNoFlags([1]))).toBe("220200");
+    expect(hex(aml.irqNoFlags([12]))).toBe("220010");
     expect(() => aml.nameString("toolong")).toThrow();
   });
   test("package: Name(_S5, Package(4){5,5,0,0})", () => {
@@ -107,6 +109,19 @@ describe("ACPI tables", () => {
     expect(hex(d)).toContain("085c5f53355f1208040a050a050000");
     expect(hex(d)).toContain(hex(Uint8Array.from("PCI0", (c) => c.charCodeAt(0))));
   });
+  test("DSDT lists the ISA devices (keyboard and mouse only with an i8042)", () => {
+    const ascii = (s: string): string => hex(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+    const d = hex(by("DSDT"));
+    // Device(KBD_) { _HID EISAID("PNP0303"), _CRS { IO(0x60,1), IO(0x64,1), IRQNoFlags(){1} } }
+    expect(d).toContain(ascii("KBD_") + "08" + ascii("_HID") + hex(aml.eisaId("PNP0303")));
+    expect(d).toContain("47016000600001014701640064000101220200" + "7900");
+    for (const id of ["PNP0F13", "PNP0B00", "PNP0501"]) expect(d).toContain(hex(aml.eisaId(id)));
+    expect(d).toContain("4701f803f8030108" + "221000"); // COM1: 0x3f8, 8 ports, IRQ 4
+    const noKbc = hex(buildAcpiTables({ ...cfg, i8042: false }).blobs.find((b) => b.signature === "DSDT")!.bytes);
+    expect(noKbc).not.toContain(hex(aml.eisaId("PNP0303")));
+    expect(noKbc).toContain(hex(aml.eisaId("PNP0B00")));
+    expect(() => buildAcpiTables({ ...cfg, isaDevices: [{ name: "X", hid: "PNP0501", io: [], irqs: [16] }] })).toThrow(/IRQ/);
+  });
   test("writeFirmwareTables writes ACPI and MP tables without overlap", () => {
     const mem = new ArrayGuestMemory(2 << 20);
     const t = writeFirmwareTables(mem, cfg);
@@ -134,6 +149,11 @@ describe("ACPI tables", () => {
       expect(dsl).toMatch(/Device \(PCI0\)/);
       expect(dsl).toMatch(/EisaId \("PNP0A03"\)/);
       expect(dsl).toMatch(/WordBusNumber/);
+      const kbd = dsl.slice(dsl.indexOf("Device (KBD)"), dsl.indexOf("Device (MOU)"));
+      expect(kbd).toMatch(/EisaId \("PNP0303"\)/);
+      expect(kbd).toMatch(/IO \(Decode16,\s*0x0064,\s/);
+      expect(kbd).toMatch(/IRQNoFlags \(\)\s*\{1\}/);
+      expect(dsl).toMatch(/Device \(RTC\)[\s\S]*EisaId \("PNP0B00"\)[\s\S]*IRQNoFlags \(\)\s*\{8\}/);
       expect(dsl).toMatch(/Name \(_PRT, Package \(0x80\)/);
       expect(dsl).toMatch(/0x0003FFFF,\s*0x03,\s*Zero,\s*0x12/); // slot 3 INTD -> GSI 16 + (3+3)%4
       const facp = readFileSync(join(dir, "FACP.dsl"), "utf8");
@@ -158,6 +178,21 @@ describe("config validation", () => {
   test("a large machine still fits (64 CPUs)", () => {
     expect(buildAcpiTables(defaultPlatformTables(64)).blobs.length).toBe(9);
     expect(buildMpTable(defaultPlatformTables(64)).length).toBeLessThan(0x10000);
+  });
+});
+
+describe("PCI window and RAM", () => {
+  test("the 32-bit PCI window starts where RAM ends when RAM reaches past its default start", () => {
+    const cfg = defaultPlatformTables(1);
+    expect(withPciWindowAboveRam(cfg, 512 << 20)).toBe(cfg);
+    expect(withPciWindowAboveRam(cfg, 0xc0000000).pci!.mmio32Start).toBe(0xc0000000);
+    const big = withPciWindowAboveRam(cfg, 0xe0000000);
+    expect(big.pci!.mmio32Start).toBe(0xe0000000);
+    expect(big.pci!.mmio32End).toBe(cfg.pci!.mmio32End);
+    // DWordMemory(min 0xe0000000, max 0xfebfffff) in PCI0._CRS.
+    expect(hex(buildAcpiTables(big).blobs.find((b) => b.signature === "DSDT")!.bytes)).toContain("000000e0ffffbffe");
+    expect(withPciWindowAboveRam({ ...cfg, pci: null }, 0xe0000000).pci).toBeNull();
+    expect(() => withPciWindowAboveRam(cfg, 0xff000000)).toThrow(/no PCI MMIO window/);
   });
 });
 

@@ -130,6 +130,12 @@ export function ioPort(min: number, len: number): Aml {
   return bytes(0x47, 1, ...le16(min), ...le16(min), 1, len);
 }
 
+/** IRQNoFlags(){irqs}: edge-triggered, active-high ISA IRQs (a 16-bit mask). */
+export function irqNoFlags(irqs: readonly number[]): Aml {
+  const mask = irqs.reduce((m, i) => m | (1 << i), 0);
+  return bytes(0x22, mask & 0xff, mask >>> 8);
+}
+
 /** DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, ...). */
 export function dwordMemory(min: number, max: number): Aml {
   return bytes(0x87, ...le16(23), 0, ADDR_FLAGS, 1, ...le32(0), ...le32(min), ...le32(max), ...le32(0), ...le32(max - min + 1));

@@ -8,7 +8,8 @@ import {
   DEFAULT_PCI_MMIO32_END, DEFAULT_PCI_MMIO32_GPA, DEFAULT_PIT_GSI, DEFAULT_PIT_IRQ, DEFAULT_PM1A_CNT_PORT,
   DEFAULT_PM1A_EVT_PORT, DEFAULT_PM_TMR_PORT, DEFAULT_RESET_PORT, DEFAULT_RESET_VALUE, DEFAULT_S5_SLP_TYP,
   DEFAULT_SCI_IRQ, DEFAULT_RTC_CENTURY_INDEX, DEFAULT_HPET_BLOCK_ID,
-  DEFAULT_PCI_CONFIG_PORT, DEFAULT_PCI_INTX_GSIS,
+  DEFAULT_PCI_CONFIG_PORT, DEFAULT_PCI_INTX_GSIS, DEFAULT_I8042_DATA_PORT, DEFAULT_I8042_CMD_PORT,
+  DEFAULT_KBD_IRQ, DEFAULT_MOUSE_IRQ, DEFAULT_RTC_PORT, DEFAULT_RTC_IRQ, DEFAULT_COM1_PORT, DEFAULT_COM1_IRQ,
 } from "../layout.js";
 
 /** MPS INTI flags (MADT 5.2.12.5, MP spec 4.3.4): polarity bits 0..1, trigger bits 2..3. */
@@ -62,6 +63,33 @@ export interface PciRootConfig {
   intxGsis: readonly [number, number, number, number] | null;
 }
 
+/**
+ * A legacy ISA device the DSDT describes (Device with _HID and _CRS), so that the OS's ACPI
+ * PNP layer finds it instead of probing fixed ports (Linux: "i8042: PNP: No PS/2 controller
+ * found", "rtc_cmos: ... no PNP device found" without them).
+ */
+export interface IsaPnpDevice {
+  /** AML device name (1..4 of [A-Z0-9_]). */
+  name: string;
+  /** EISA PNP id, e.g. "PNP0303". */
+  hid: string;
+  /** Fixed I/O port ranges the device decodes. */
+  io: readonly { port: number; len: number }[];
+  /** ISA IRQs (edge-triggered, active-high). */
+  irqs: readonly number[];
+}
+
+/** PNP ids of the PS/2 keyboard and mouse, left out of the DSDT when there is no i8042. */
+export const I8042_PNP_IDS: readonly string[] = ["PNP0303", "PNP0F13"];
+
+/** The PC's ISA devices: PS/2 keyboard and mouse on the i8042, the RTC, COM1. */
+export const PC_ISA_DEVICES: readonly IsaPnpDevice[] = [
+  { name: "KBD", hid: "PNP0303", io: [{ port: DEFAULT_I8042_DATA_PORT, len: 1 }, { port: DEFAULT_I8042_CMD_PORT, len: 1 }], irqs: [DEFAULT_KBD_IRQ] },
+  { name: "MOU", hid: "PNP0F13", io: [], irqs: [DEFAULT_MOUSE_IRQ] },
+  { name: "RTC", hid: "PNP0B00", io: [{ port: DEFAULT_RTC_PORT, len: 2 }], irqs: [DEFAULT_RTC_IRQ] },
+  { name: "COM1", hid: "PNP0501", io: [{ port: DEFAULT_COM1_PORT, len: 8 }], irqs: [DEFAULT_COM1_IRQ] },
+];
+
 export interface PlatformTablesConfig {
   /** Local APIC id of each CPU (CPU 0 is the boot processor). */
   apicIds: readonly number[];
@@ -84,6 +112,8 @@ export interface PlatformTablesConfig {
   ecam: { gpa: number; startBus: number; endBus: number } | null;
   /** _SB.PCI0 in the DSDT (and the PCI bus in the MP table); null = no PCI root bridge. */
   pci: PciRootConfig | null;
+  /** Legacy ISA devices listed in the DSDT under \_SB (absent = none). */
+  isaDevices?: readonly IsaPnpDevice[];
 }
 
 /** The QEMU-pc-like defaults for `cpus` CPUs. */
@@ -106,7 +136,18 @@ export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
     hpet: { gpa: DEFAULT_HPET_GPA, eventTimerBlockId: DEFAULT_HPET_BLOCK_ID, minTick: 128 },
     ecam: { gpa: DEFAULT_ECAM_GPA, startBus: 0, endBus: 255 },
     pci: { busStart: 0, busEnd: 255, mmio32Start: DEFAULT_PCI_MMIO32_GPA, mmio32End: DEFAULT_PCI_MMIO32_END, configPort: DEFAULT_PCI_CONFIG_PORT, intxGsis: DEFAULT_PCI_INTX_GSIS },
+    isaDevices: PC_ISA_DEVICES,
   };
+}
+
+/**
+ * `cfg` with the PCI root's 32-bit MMIO window starting no lower than `ramTop` (the end of
+ * below-4G RAM), as QEMU's pc starts its PCI hole where low RAM ends; unchanged without PCI.
+ */
+export function withPciWindowAboveRam(cfg: PlatformTablesConfig, ramTop: number): PlatformTablesConfig {
+  if (!cfg.pci || cfg.pci.mmio32Start >= ramTop) return cfg;
+  if (ramTop > cfg.pci.mmio32End) throw new ConfigError(`firmware tables: RAM up to ${ramTop} leaves no PCI MMIO window`);
+  return { ...cfg, pci: { ...cfg.pci, mmio32Start: ramTop } };
 }
 
 /** ConfigError for a config the tables cannot describe (the builders call this first). */
@@ -127,6 +168,11 @@ export function validatePlatformTables(cfg: PlatformTablesConfig): void {
   if (!isInt(pm.gpe0Len, 254) || pm.gpe0Len % 2 !== 0) fail(`GPE0 block length ${pm.gpe0Len} (must be even)`);
   for (const a of [cfg.lapicGpa, cfg.ioapicGpa, cfg.hpet?.gpa ?? 0, cfg.ecam?.gpa ?? 0]) if (!isInt(a, 2 ** 52)) fail(`address ${a} out of range`);
   if (cfg.ecam && (!isInt(cfg.ecam.startBus, 255) || !isInt(cfg.ecam.endBus, 255) || cfg.ecam.endBus < cfg.ecam.startBus)) fail("ECAM bus range");
+  for (const d of cfg.isaDevices ?? []) {
+    if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(d.name) || !/^[A-Z]{3}[0-9A-F]{4}$/.test(d.hid)) fail(`ISA device "${d.name}" (${d.hid}): bad name or PNP id`);
+    if (d.io.some((r) => !isInt(r.port, 0xffff) || !isInt(r.len, 0xff) || r.len === 0 || r.port + r.len > 0x10000)) fail(`ISA device ${d.name}: I/O range out of range`);
+    if (d.irqs.some((i) => !isInt(i, 15))) fail(`ISA device ${d.name}: IRQ must be 0..15`);
+  }
   const p = cfg.pci;
   if (p) {
     if (!isInt(p.busStart, 255) || !isInt(p.busEnd, 255) || p.busEnd < p.busStart) fail("PCI bus range");

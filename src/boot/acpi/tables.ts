@@ -7,7 +7,7 @@
 import { ByteWriter } from "../bytes.js";
 import * as aml from "./aml.js";
 import type { PlatformTablesConfig } from "./config.js";
-import { IntiFlags } from "./config.js";
+import { I8042_PNP_IDS, IntiFlags } from "./config.js";
 import { checksum, finish, gas, OEM_ID, SDT_HEADER_SIZE, sdt } from "./sdt.js";
 
 const SPACE_MEMORY = 0, SPACE_IO = 1;
@@ -98,10 +98,20 @@ export function buildMcfg(ecam: NonNullable<PlatformTablesConfig["ecam"]>): Uint
   return finish(w);
 }
 
-/** DSDT: \_S5_ (SLP_TYP for PM1a/PM1b) and \_SB.PCI0 (PNP0A03) with its _CRS windows. */
+/**
+ * DSDT: \_S5_ (SLP_TYP for PM1a/PM1b), \_SB.PCI0 (PNP0A03) with its _CRS windows, and the
+ * legacy ISA devices (keyboard, mouse, RTC, serial) as \_SB.<name> with _HID and _CRS.
+ */
 export function buildDsdt(cfg: PlatformTablesConfig): Uint8Array {
   const t = cfg.pm.s5SlpTyp;
   const body: aml.Aml[] = [aml.name("\\_S5", aml.pkg([aml.int(t), aml.int(t), aml.int(0), aml.int(0)]))];
+  const isa = (cfg.isaDevices ?? []).filter((d) => cfg.i8042 || !I8042_PNP_IDS.includes(d.hid));
+  if (isa.length) {
+    body.push(aml.scope("\\_SB", isa.map((d) => aml.device(d.name, [
+      aml.name("_HID", aml.eisaId(d.hid)),
+      aml.name("_CRS", aml.resourceTemplate([...d.io.map((r) => aml.ioPort(r.port, r.len)), ...(d.irqs.length ? [aml.irqNoFlags(d.irqs)] : [])])),
+    ]))));
+  }
   if (cfg.pci) {
     const p = cfg.pci;
     const crs = aml.resourceTemplate([

@@ -7,9 +7,13 @@
 
 import { ConfigError } from "../../common/errors.js";
 import type { LogCategory } from "../../common/log.js";
+import { parseSocketSpec, type SocketServerSpec } from "./socket-backend.js";
 
 /** `mon:stdio` is stdio with the monitor multiplexed on it (`monitor: true`). */
-export type SerialBackend = { kind: "stdio"; monitor?: true } | { kind: "null" } | { kind: "file"; path: string };
+export type SerialBackend =
+  | { kind: "stdio"; monitor?: true } | { kind: "null" } | { kind: "file"; path: string }
+  /** tcp:HOST:PORT / unix:PATH with server=on: a listening socket (QEMU socket chardev). */
+  | ({ kind: "socket" } & SocketServerSpec);
 export type MachineType = "pc" | "microvm";
 export type CpuModel = "qemu64" | "max";
 
@@ -102,7 +106,9 @@ function parseSerial(v: string): SerialBackend {
   if (v === "mon:stdio") return { kind: "stdio", monitor: true };
   if (v === "null" || v === "none") return { kind: "null" };
   if (v.startsWith("file:") && v.length > 5) return { kind: "file", path: v.slice(5) };
-  return err(`unsupported -serial backend '${v}' (supported: stdio, null, file:PATH)`);
+  if (v.startsWith("tcp:")) return { kind: "socket", ...parseSocketSpec("tcp", v.slice(4)) };
+  if (v.startsWith("unix:")) return { kind: "socket", ...parseSocketSpec("unix", v.slice(5)) };
+  return err(`unsupported -serial backend '${v}' (supported: stdio, null, file:PATH, tcp:HOST:PORT,server=on[,wait=off], unix:PATH,server=on[,wait=off])`);
 }
 
 function parseGdb(v: string): { host: string; port: number } {
@@ -255,7 +261,8 @@ Boot options:
   -cpu MODEL[,phys-bits=N]  qemu64 (default) | max
   -smp 1              one CPU (the only supported count)
   -nographic          no display; serial port on stdio
-  -serial DEV         stdio | null | file:PATH (repeat for COM2..COM4)
+  -serial DEV         stdio | null | file:PATH | tcp:HOST:PORT,server=on[,wait=off]
+                      | unix:PATH,server=on[,wait=off] (repeat for COM2..COM4)
   -no-reboot          exit instead of rebooting when the guest resets
   -s                  shorthand for -gdb tcp::1234
   -S                  do not start the CPU at start-up (wait for the debugger)

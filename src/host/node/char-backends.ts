@@ -1,6 +1,7 @@
 /**
- * Node character backends for `-serial` (QEMU chardevs): stdio, file and null, behind the
- * core's CharBackend interface (src/devices/char-backend.ts). The stdio backend puts a TTY
+ * Node character backends for `-serial` (QEMU chardevs): stdio, file, null and (in
+ * socket-backend.ts) listening TCP/unix sockets, behind the core's CharBackend interface
+ * (src/devices/char-backend.ts). The stdio backend puts a TTY
  * in raw mode (so ^C reaches the guest, as with QEMU -nographic) and understands QEMU's
  * Ctrl-A escapes: `C-a x` exits, `C-a h` prints help, `C-a c` switches between the console
  * and the monitor when they share stdio (monitor-stdio.ts), `C-a C-a` sends a literal C-a.
@@ -12,6 +13,7 @@ import { Emitter, type Event } from "../../common/lifecycle.js";
 import { ConfigError } from "../../common/errors.js";
 import { NullCharBackend, type CharBackend } from "../../devices/char-backend.js";
 import type { SerialBackend } from "./args.js";
+import { SocketCharBackend } from "./socket-backend.js";
 
 const CTRL_A = 0x01;
 
@@ -162,5 +164,6 @@ export function createCharBackend(spec: SerialBackend, stdio: { stdin: InputStre
     case "stdio": return new StdioCharBackend(stdio.stdin, stdio.stdout);
     case "file": return new FileCharBackend(spec.path);
     case "null": return new NullCharBackend();
+    case "socket": return new SocketCharBackend({ address: spec.address, wait: spec.wait });
   }
 }

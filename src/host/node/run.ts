@@ -18,6 +18,7 @@ import { Monitor, type RunControl } from "../../monitor/monitor.js";
 import type { RunOptions } from "./args.js";
 import { createCharBackend, StdioCharBackend, type InputStream } from "./char-backends.js";
 import { StdioMonitor } from "./monitor-stdio.js";
+import { describeSocketAddress, SocketCharBackend } from "./socket-backend.js";
 
 /** Where the CLI writes text; injected so tests can capture it. */
 export interface HostIo {
@@ -117,6 +118,15 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   let stdio: StdioCharBackend | undefined;
   const sharedStdio = (): StdioCharBackend => (stdio ??= new StdioCharBackend(streams.stdin, streams.stdout));
   const serial = serialSpec.kind === "stdio" ? sharedStdio() : createCharBackend(serialSpec, streams);
+  if (serial instanceof SocketCharBackend) {
+    if (serial.spec.wait) io.stderr(`tsemu: waiting for connection on ${describeSocketAddress(serial.spec.address)}\n`);
+    try {
+      await serial.ready;
+    } catch (e) {
+      serial.dispose();
+      throw e;
+    }
+  }
   const logSink: LogSink = options.logFile
     ? (cat, msg) => appendFileSync(options.logFile!, `[${cat}] ${msg}\n`)
     : (cat, msg) => io.stderr(`tsemu: [${cat}] ${msg}\n`);
