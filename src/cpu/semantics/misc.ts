@@ -4,7 +4,7 @@
  * TSS I/O bitmap) follow SDM vol 1 18.2 and vol 3 6.8; virtual-8086 extensions are not
  * implemented (VME is not advertised): PUSHF, POPF, INT n, CLI and STI need IOPL 3 in VM86.
  * CLI at CPL 1/2 is not checked against IOPL (hflags only tell CPL 3 apart; Linux runs at
- * CPL 0 and 3 only). INT1 (ICEBP) is delivered like INT n, i.e. with the gate DPL check.
+ * CPL 0 and 3 only). INT1 (ICEBP) is a #DB trap without the gate DPL check.
  */
 
 import { HelperFlag, IrType, TbExit } from "../../jit/ir/types.js";
@@ -154,6 +154,19 @@ function softInt(ctx: X86Ctx, vector: number): void {
   endBlock(ctx, nextPc(ctx), TbExit.FAULT);
 }
 
+/**
+ * INT1 (ICEBP, F1): a #DB trap after the instruction, delivered like a hardware exception
+ * (no gate DPL check, SDM INT n "does not apply to INT1"; DR6 is not changed).
+ */
+function INT1(ctx: X86Ctx): void {
+  const b = ctx.b;
+  // RF is pushed as 0 (cleared at the start of the instruction).
+  b.stEnv(b.and(b.ldEnv(IrType.I32, StateOff.EFLAGS), b.i32(~Eflag.RF)), StateOff.EFLAGS);
+  b.stEnv(b.i32(Vec.DB), runOff(RunWord.EXC_VECTOR));
+  b.stEnv(b.i32(-1), runOff(RunWord.EXC_ERROR));
+  endBlock(ctx, nextPc(ctx), TbExit.FAULT);
+}
+
 function INT(ctx: X86Ctx): void {
   const op = ctx.insn.operands[0];
   if (ctx.hflags & HFlag.VM86 && op?.kind === "imm") ctx.b.call(vm86Iopl3, []);
@@ -179,7 +192,7 @@ export const miscSemantics: SemanticsTable = {
   CLC: setCf("clear"), STC: setCf("set"), CMC: setCf("toggle"),
   CLD: setEflagBit(Eflag.DF, false), STD: setEflagBit(Eflag.DF, true),
   CLI, STI, HLT, PUSHF, POPF, IN, OUT,
-  INT, INT3: (ctx) => softInt(ctx, Vec.BP), INT1: (ctx) => softInt(ctx, Vec.DB), INTO,
+  INT, INT3: (ctx) => softInt(ctx, Vec.BP), INT1, INTO,
   UD0: UD, UD1: UD, UD2: UD,
 };
 
