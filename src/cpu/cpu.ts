@@ -23,6 +23,7 @@ import { runtimeFunctions } from "./runtime-fns.js";
 import { SoftMmu, Vec } from "./softmmu.js";
 import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
+import { mcaReset } from "./mca.js";
 import { MsrFile } from "./msr-file.js";
 import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
 
@@ -138,6 +139,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     s.set64(StateOff.DR + 6 * 8, 0xffff0ff0 | 0, 0);
     s.set64(StateOff.DR + 7 * 8, 0x400, 0);
     this.msrs.reset(s);
+    mcaReset(this);
     fpuPowerOn(s); // FCW 0x40, MXCSR 0x1F80, XCR0 = x87 (SDM vol 3 table 9-1)
     this._irqPending = false;
     this._resetRequested = false;

@@ -36,7 +36,7 @@ export const enum Efer { SCE = 1, LME = 0x100, LMA = 0x400, NXE = 0x800 }
 const CR0_BITS = Cr0.PE | Cr0.MP | Cr0.EM | Cr0.TS | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.AM | Cr0.NW | Cr0.CD | Cr0.PG;
 
 /** CR4 bits the guest may set: exactly the advertised features. */
-const CR4_ALLOWED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCE | Cr4.OSFXSR | Cr4.OSXMMEXCPT |
+const CR4_ALLOWED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCE | Cr4.OSFXSR | Cr4.OSXMMEXCPT | (hasFeature("mce") ? Cr4.MCE : 0) |
   (hasFeature("fsgsbase") ? Cr4.FSGSBASE : 0) | (hasFeature("pcid") ? Cr4.PCIDE : 0) | (hasFeature("xsave") ? Cr4.OSXSAVE : 0) |
   (hasFeature("smep") ? Cr4.SMEP : 0) | (hasFeature("smap") ? Cr4.SMAP : 0);
 
