@@ -298,7 +298,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       // POPF may have changed TF without a mode change: single-step blocks are keyed on it.
       if (((s.eflagsRest & Eflag.TF) !== 0) !== ((s.hflags & HFlag.TF) !== 0)) this.modeChanged();
       switch (r) {
-        case TbExit.MISS: this._translateAtRip(); break;
+        // A debug trap of the instruction just run comes before a fetch fault of the next one.
+        case TbExit.MISS: if (s.run(RunWord.DEBUG_TRAP) === 0) this._translateAtRip(); break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
         default: break; // FAULT (pending exception) and REQUEST are handled at the loop top
       }

@@ -19,7 +19,9 @@
  *    faulted, or INT n) discards them; otherwise DR6 gets B0-B3/BS and #DB is delivered with
  *    RIP = the next instruction.
  *
- * Not modelled: I/O breakpoints (DR7 R/W = 10 is treated as disabled), the MOV SS / POP SS
+ * I/O breakpoints (CR4.DE and DR7 R/W = 10) are checked by the IN/OUT helpers, also a trap.
+ *
+ * Not modelled: the MOV SS / POP SS
  * suppression of debug traps for one instruction, DR7.LE/GE (exact breakpoints are always
  * exact here), task-switch T bit; a REP string instruction reports a data breakpoint or a
  * single-step after each chunk of up to REP_UNROLL iterations rather than after each one.
@@ -47,6 +49,7 @@ export const HOST_BREAK_VECTOR = 0x200;
 export type DebugStopCause = "breakpoint" | "step";
 
 interface DataBp { index: number; start: number; end: number; write: boolean; read: boolean }
+interface IoBp { index: number; start: number; end: number }
 
 const TWO32 = 4294967296;
 /** Breakpoint length from DR7 LENn (00 1 byte, 01 2, 10 8, 11 4). */
@@ -62,6 +65,9 @@ export class CpuDebug {
   /** Enabled guest execute breakpoints: linear address -> DR index. */
   private _execBps = new Map<number, number>();
   private _dataBps: DataBp[] = [];
+  private _ioBps: IoBp[] = [];
+  /** I/O breakpoints are armed (IN/OUT helpers then call ioAccess). */
+  ioArmed = false;
   private _watchPages = new Set<number>();
   private _execKey = "";
 
@@ -92,22 +98,25 @@ export class CpuDebug {
     const dr7 = s.lo(StateOff.DR + 7 * 8);
     const exec = new Map<number, number>();
     const data: DataBp[] = [];
+    const io: IoBp[] = [];
+    const de = (s.cr4 & 8) !== 0; // CR4.DE: R/W = 10 selects I/O breakpoints
     for (let i = 0; i < 4; i++) {
       if (!((dr7 >>> (i * 2)) & 3)) continue;
       const rw = (dr7 >>> (16 + i * 4)) & 3, len = LENGTHS[(dr7 >>> (18 + i * 4)) & 3]!;
       const addr = s.getNum(StateOff.DR + i * 8);
+      const start = addr - (((addr % len) + len) % len);
       if (rw === 0) exec.set(addr, i);
-      else if (rw !== 2) {
-        const start = addr - (((addr % len) + len) % len);
-        data.push({ index: i, start, end: start + len, write: true, read: rw === 3 });
-      }
+      else if (rw !== 2) data.push({ index: i, start, end: start + len, write: true, read: rw === 3 });
+      else if (de) io.push({ index: i, start: start & 0xffff, end: (start & 0xffff) + len });
     }
     const execKey = [...exec.keys(), -1, ...this._hostBps].join(",");
     const oldPages = [...this._watchPages].join(",");
     this._execBps = exec;
     this._dataBps = data;
+    this._ioBps = io;
+    this.ioArmed = io.length > 0;
     this._watchPages = new Set(data.flatMap((d) => [Math.floor(d.start / 4096), Math.floor((d.end - 1) / 4096)]));
-    const armed = (exec.size || data.length || this._hostBps.size ? DebugArm.BREAKPOINTS : 0) | (this._hostStep ? DebugArm.HOST_STEP : 0);
+    const armed = (exec.size || data.length || io.length || this._hostBps.size ? DebugArm.BREAKPOINTS : 0) | (this._hostStep ? DebugArm.HOST_STEP : 0);
     s.setRun(RunWord.DEBUG_ARMED, armed);
     // Called between instructions (MOV DR completed, or from the host), so RF is clear.
     s.set32(StateOff.EFLAGS, s.eflagsRest & ~Eflag.RF);
@@ -134,6 +143,16 @@ export class CpuDebug {
   access(gva: number, size: number, write: boolean): void {
     let hit = 0;
     for (const d of this._dataBps) if ((write ? d.write : d.read) && gva < d.end && gva + size > d.start) hit |= 1 << d.index;
+    if (!hit) return;
+    const s = this._cpu.state;
+    s.setRun(RunWord.DEBUG_TRAP, s.run(RunWord.DEBUG_TRAP) | hit);
+    s.setRun(RunWord.EXIT_REQUEST, 1);
+  }
+
+  /** An IN/OUT/INS/OUTS of ports [port, port + size) (from the I/O helpers when ioArmed). */
+  ioAccess(port: number, size: number): void {
+    let hit = 0;
+    for (const d of this._ioBps) if (port < d.end && port + size > d.start) hit |= 1 << d.index;
     if (!hit) return;
     const s = this._cpu.state;
     s.setRun(RunWord.DEBUG_TRAP, s.run(RunWord.DEBUG_TRAP) | hit);

@@ -3,7 +3,7 @@
  * instruction, RF to resume, RF cleared after one instruction), data breakpoints (write and
  * read/write, lengths 2/4/8, trap after the instruction), general detect (DR7.GD, DR6.BD),
  * TF single-step (POPF sets TF for the instruction after the next, SYSCALL masks it, INT n
- * clears it, IRETQ restores it), INT1; each #DB's DR6 and stacked RIP are checked. And the
+ * clears it, IRETQ restores it), INT1, an I/O breakpoint (CR4.DE); each #DB's DR6 and stacked RIP are checked. And the
  * host debugger hook: host breakpoints and host single-step stop run() with "debug".
  */
 import { describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ const R = 0x5000;
 const CODE = 0x100000;
 
 /** Labels whose addresses the test reads from the table at CODE + 8 (in this order). */
-const LABELS = ["ibp", "w1_after", "w2_after", "w3_after", "gd_insn", "s1", "s2", "s3", "s4", "s5", "s_end", "sc_back", "int_after_nop", "t1", "t2", "icebp", "icebp_after"];
+const LABELS = ["ibp", "w1_after", "w2_after", "w3_after", "gd_insn", "s1", "s2", "s3", "s4", "s5", "s_end", "sc_back", "int_after_nop", "t1", "t2", "icebp", "icebp_after", "io_after", "jmp_insn"];
 
 const PROGRAM = `
   jmp start
@@ -30,6 +30,9 @@ start:
   call set_gate
   mov edi, 0x30
   lea rsi, [rel int30_handler]
+  call set_gate
+  mov edi, 14
+  lea rsi, [rel pf_handler]
   call set_gate
 
   ; ---- instruction breakpoint (DR0, execute): hit twice; RF lets each hit resume once
@@ -136,11 +139,42 @@ t2:
 icebp:
   db 0xf1
 icebp_after:
+
+  ; ---- I/O breakpoint (CR4.DE, DR0 = port 0x80, R/W0 = 10, 1 byte): trap after the OUT
+  mov rax, cr4
+  or eax, 8
+  mov cr4, rax
+  mov eax, 0x80
+  mov dr0, rax
+  mov eax, 1 | (2 << 16)
+  mov dr7, rax
+  in al, 0x81                   ; another port: nothing
+  out 0x80, al
+io_after:
+  xor eax, eax
+  mov dr7, rax
+
+  ; ---- single-step into an unmapped page: the #DB (RIP = target) comes before the fetch #PF
+  pushfq
+  or qword [rsp], 0x100
+  popfq
+  mov rax, 0x40000000           ; trap, RIP = jmp_insn
+jmp_insn:
+  jmp rax                       ; trap, RIP = 0x40000000; then #PF, which resumes below
+pf_resume:
   mov al, 1
   out 0xf4, al
 
 sc_entry:
   jmp rcx
+
+pf_handler:
+  inc dword [${R + 12}]
+  add rsp, 8
+  lea rax, [rel pf_resume]
+  mov [rsp], rax
+  and qword [rsp + 16], ~0x100
+  iretq
 
 int30_handler:
   inc dword [${R + 8}]
@@ -237,10 +271,15 @@ describe("debug exceptions", () => {
       { dr6: BS, tf: false, rf: false, at: "icebp" },
       // INT1: #DB trap after it, DR6 untouched
       { dr6: 0xffff0ff0, tf: false, rf: false, at: "icebp_after" },
+      // I/O breakpoint: trap after the OUT
+      { dr6: B(0) >>> 0, tf: false, rf: false, at: "io_after" },
+      { dr6: BS, tf: true, rf: false, at: "jmp_insn" },
+      { dr6: BS, tf: true, rf: false, at: "40000000" },
     ]);
     expect(dv.getUint32(R, true)).toBe(2);
     expect(dv.getUint32(R + 4, true)).toBe(0x400);
     expect(dv.getUint32(R + 8, true)).toBe(1);
+    expect(dv.getUint32(R + 12, true)).toBe(1); // the #PF after the step into the unmapped page
   });
 
   it("stops run() at host breakpoints and after each host single-step, and resumes from them", () => {

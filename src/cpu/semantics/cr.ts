@@ -69,6 +69,7 @@ export function writeCr4(cpu: Cpu, lo: number, hi: number): void {
   if (s.efer & Efer.LMA && !(v & Cr4.PAE)) fault(cpu, Vec.GP, 0);
   s.set64(StateOff.CR4, v | 0, 0);
   if ((old ^ v) & (Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP)) cpu.flushTlb();
+  if ((old ^ v) & Cr4.DE) cpu.debug.configChanged(); // DR7 R/W = 10: I/O breakpoints or nothing
   cpu.modeChanged();
 }
 

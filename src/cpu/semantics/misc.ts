@@ -123,10 +123,12 @@ function ioAllowed(cpu: Cpu, port: number, size: number): boolean {
 
 export const ioIn = cpuHelper("io_in", [IrType.I32, IrType.I32], IrType.I32, HelperFlag.CAN_FAULT, (cpu, port, size) => {
   if (!ioAllowed(cpu, port, size)) { cpu.softmmu.raise(Vec.GP, 0); return 0; }
+  if (cpu.debug.ioArmed) cpu.debug.ioAccess(port & 0xffff, size);
   return cpu.io.in(port & 0xffff, size as 1 | 2 | 4);
 });
 export const ioOut = cpuHelper("io_out", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT, (cpu, port, size, value) => {
   if (!ioAllowed(cpu, port, size)) return cpu.softmmu.raise(Vec.GP, 0);
+  if (cpu.debug.ioArmed) cpu.debug.ioAccess(port & 0xffff, size);
   cpu.io.out(port & 0xffff, value >>> 0, size as 1 | 2 | 4);
 });
 
