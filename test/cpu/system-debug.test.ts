@@ -282,6 +282,76 @@ describe("debug exceptions", () => {
     expect(dv.getUint32(R + 12, true)).toBe(1); // the #PF after the step into the unmapped page
   });
 
+  it("works in 32-bit protected mode: an execute breakpoint with RF, then TF single-step", () => {
+    const t = createTestCpu();
+    t.load(CODE, nasm(`
+      jmp start
+    align 4
+      dd bp32, s32b, s32c, s32end
+    start:
+      mov eax, db32
+      mov [idt + 8], ax
+      mov word [idt + 10], 0x18
+      mov word [idt + 12], 0x8e00
+      shr eax, 16
+      mov [idt + 14], ax
+      lidt [idt_desc]
+      mov eax, bp32
+      mov dr0, eax
+      mov eax, 1
+      mov dr7, eax
+    bp32:
+      inc esi
+      xor eax, eax
+      mov dr7, eax
+      pushfd
+      or dword [esp], 0x100
+      popfd
+      nop
+    s32b:
+      nop
+    s32c:
+      pushfd
+      and dword [esp], ~0x100
+      popfd
+    s32end:
+      mov al, 1
+      out 0xf4, al
+    db32:
+      push eax
+      push ebx
+      mov ebx, [${R + 0x1fc}]
+      mov eax, dr6
+      mov [${R + 0x200} + ebx * 8], eax
+      mov eax, [esp + 8]
+      mov [${R + 0x204} + ebx * 8], eax
+      inc dword [${R + 0x1fc}]
+      mov eax, 0xffff0ff0
+      mov dr6, eax
+      or dword [esp + 16], 0x10000
+      pop ebx
+      pop eax
+      iretd
+    idt_desc:
+      dw 2 * 8 - 1
+      dd idt
+    align 8
+    idt: times 2 * 8 db 0
+    `, 32));
+    t.enterProtectedMode();
+    t.run(10_000);
+    expect(t.exitCode).toBe(1);
+    const dv = new DataView(t.ram.buffer, t.ram.byteOffset);
+    const labels = [0, 1, 2, 3].map((i) => dv.getUint32(CODE + 4 + i * 4, true));
+    const n = dv.getUint32(R + 0x1fc, true);
+    const log = [...Array(n).keys()].map((i) => [dv.getUint32(R + 0x200 + i * 8, true), labels.indexOf(dv.getUint32(R + 0x204 + i * 8, true))]);
+    // #DB at bp32 (B0), then single-step traps after the NOP, the NOP, the PUSHFD... up to the POPFD that clears TF
+    expect(log.slice(0, 3)).toEqual([[B(0) >>> 0, 0], [BS, 1], [BS, 2]]);
+    expect(log.length).toBe(6);
+    expect(log[5]).toEqual([BS, 3]);
+    expect(t.cpu.state.reg(6)).toBe(1);
+  });
+
   it("stops run() at host breakpoints and after each host single-step, and resumes from them", () => {
     const t = createTestCpu();
     t.load(CODE, nasm(`
