@@ -287,6 +287,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         s.setRun(RunWord.BUDGET, 1);
         this._runBudget -= inhibitSaved - 1; // keep insnsInCurrentRun() continuous
       }
+      // RF is cleared at the start of every instruction; blocks do it only while armed (debug.ts).
+      if (s.eflagsRest & Eflag.RF && !(s.hflags & HFlag.DEBUG)) s.set32(StateOff.EFLAGS, s.eflagsRest & ~Eflag.RF);
       this.stats.dispatches++;
       const r = this.backend.dispatch();
       if (inhibitSaved >= 0) {
