@@ -11,7 +11,8 @@
  *    after that check (RF is cleared at the start of every instruction after the code
  *    breakpoint check, SDM 17.3.1.1), and under single-step records in RunWord.DEBUG_TRAP
  *    that an instruction started (with TF as it was before the instruction) and requests an
- *    exit, so the run loop sees every instruction boundary.
+ *    exit, so the run loop sees every instruction boundary (every block entry, chained or
+ *    not, must keep checking RunWord.EXIT_REQUEST for this to hold).
  *  - Data breakpoints: pages holding a watched address are never entered in the TLB, so every
  *    access to them takes the softmmu slow path, which records hits in DEBUG_TRAP (B0-B3) and
  *    requests an exit. The #DB is delivered after the instruction (trap), as on hardware.
