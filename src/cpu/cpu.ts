@@ -25,7 +25,7 @@ import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
 import { mcaReset } from "./mca.js";
 import { MsrFile } from "./msr-file.js";
-import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
+import { HFlag, Inhibit, RunWord, SegIndex, StateOff } from "./state-layout.js";
 
 export interface CpuOptions {
   memory: WebAssembly.Memory;
@@ -252,7 +252,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         return this._finish(budget, "stopped");
       }
       const exc = s.run(RunWord.EXC_VECTOR);
-      if (s.run(RunWord.DEBUG_TRAP) !== 0 && exc < 0) {
+      // Debug traps wait while a MOV SS / POP SS shadow covers the next instruction.
+      if (s.run(RunWord.DEBUG_TRAP) !== 0 && exc < 0 && !(s.run(RunWord.INHIBIT_IRQ) & Inhibit.DEBUG)) {
         if (this.debug.afterInstruction(() => this._deliver(Vec.DB, IntKind.EXCEPTION, -1))) return this._finish(budget, "debug");
         continue;
       }
@@ -280,7 +281,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       s.setRun(RunWord.EXIT_REQUEST, 0);
       if (s.run(RunWord.BUDGET) <= 0) return this._finish(budget, "budget");
       let inhibitSaved = -1;
-      if (s.run(RunWord.INHIBIT_IRQ)) {
+      const inhibit = s.run(RunWord.INHIBIT_IRQ);
+      if (inhibit) {
         // One block runs before interrupts are looked at again (STI / MOV SS shadow).
         s.setRun(RunWord.INHIBIT_IRQ, 0);
         inhibitSaved = s.run(RunWord.BUDGET);
@@ -292,16 +294,19 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       this.stats.dispatches++;
       const r = this.backend.dispatch();
       if (inhibitSaved >= 0) {
+        const ran = s.run(RunWord.BUDGET) < 1;
         s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
         this._runBudget += inhibitSaved - 1;
         // No block ran (it must be translated first): the shadow still covers the next instruction.
-        if (r === TbExit.MISS) s.setRun(RunWord.INHIBIT_IRQ, 1);
+        if (!ran) s.setRun(RunWord.INHIBIT_IRQ, inhibit);
       }
       // POPF may have changed TF without a mode change: single-step blocks are keyed on it.
       if (((s.eflagsRest & Eflag.TF) !== 0) !== ((s.hflags & HFlag.TF) !== 0)) this.modeChanged();
       switch (r) {
         // A debug trap of the instruction just run comes before a fetch fault of the next one.
-        case TbExit.MISS: if (s.run(RunWord.DEBUG_TRAP) === 0) this._translateAtRip(); break;
+        case TbExit.MISS:
+          if (s.run(RunWord.DEBUG_TRAP) === 0 || s.run(RunWord.INHIBIT_IRQ) & Inhibit.DEBUG) this._translateAtRip();
+          break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
         default: break; // FAULT (pending exception) and REQUEST are handled at the loop top
       }

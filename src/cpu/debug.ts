@@ -22,8 +22,10 @@
  *
  * I/O breakpoints (CR4.DE and DR7 R/W = 10) are checked by the IN/OUT helpers, also a trap.
  *
- * Not modelled: the MOV SS / POP SS
- * suppression of debug traps for one instruction, DR7.LE/GE (exact breakpoints are always
+ * MOV SS / POP SS delay debug traps until after the next instruction (Inhibit.DEBUG in
+ * RunWord.INHIBIT_IRQ, which the run loop honours).
+ *
+ * Not modelled: DR7.LE/GE (exact breakpoints are always
  * exact here), task-switch T bit; a REP string instruction reports a data breakpoint or a
  * single-step after each chunk of up to REP_UNROLL iterations rather than after each one.
  */

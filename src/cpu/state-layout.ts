@@ -102,6 +102,9 @@ export const enum RunWord {
   DEBUG_ARMED = 12,
 }
 
+/** RunWord.INHIBIT_IRQ bits: STI sets IRQ; MOV SS / POP SS set both (debug traps wait too). */
+export const enum Inhibit { IRQ = 1, DEBUG = 2 }
+
 /**
  * hflags: the mode bits a translation block depends on (part of the TB key). Anything that
  * changes generated code must be here, so a mode switch never runs stale code.

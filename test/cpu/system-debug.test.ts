@@ -2,7 +2,7 @@
  * Debug exceptions (SDM vol 3 ch. 17): DR0-DR3/DR7 instruction breakpoints (fault before the
  * instruction, RF to resume, RF cleared after one instruction), data breakpoints (write and
  * read/write, lengths 2/4/8, trap after the instruction), general detect (DR7.GD, DR6.BD),
- * TF single-step (POPF sets TF for the instruction after the next, SYSCALL masks it, INT n
+ * TF single-step (POPF sets TF for the instruction after the next, MOV SS delays it, SYSCALL masks it, INT n
  * clears it, IRETQ restores it), INT1, an I/O breakpoint (CR4.DE); each #DB's DR6 and stacked RIP are checked. And the
  * host debugger hook: host breakpoints and host single-step stop run() with "debug".
  */
@@ -15,7 +15,7 @@ const R = 0x5000;
 const CODE = 0x100000;
 
 /** Labels whose addresses the test reads from the table at CODE + 8 (in this order). */
-const LABELS = ["ibp", "w1_after", "w2_after", "w3_after", "gd_insn", "s1", "s2", "s3", "s4", "s5", "s_end", "sc_back", "int_after_nop", "t1", "t2", "icebp", "icebp_after", "io_after", "jmp_insn"];
+const LABELS = ["ibp", "w1_after", "w2_after", "w3_after", "gd_insn", "s1", "s2", "s3", "s4", "s5", "s_end", "movss_insn", "movss_after", "movss_t1", "movss_t2", "movss_end", "sc_back", "int_after_nop", "t1", "t2", "icebp", "icebp_after", "io_after", "jmp_insn"];
 
 const PROGRAM = `
   jmp start
@@ -95,6 +95,22 @@ s5:
   popfq                         ; TF was set at its start: trap, RIP = s_end
 s_end:
   nop
+
+  ; ---- MOV SS delays the single-step trap until after the next instruction
+  pushfq
+  or qword [rsp], 0x100
+  popfq
+  mov eax, ss                   ; trap, RIP = movss_insn
+movss_insn:
+  mov ss, ax                    ; no trap here...
+  nop                           ; ...but after this one: RIP = movss_after, DR6.BS
+movss_after:
+  pushfq                        ; trap, RIP = movss_t1
+movss_t1:
+  and qword [rsp], ~0x100       ; trap, RIP = movss_t2
+movss_t2:
+  popfq                         ; trap, RIP = movss_end
+movss_end:
 
   ; ---- SYSCALL masks TF (SFMASK): no trap after it, nor in the entry code
   mov ecx, 0xc0000080
@@ -263,6 +279,11 @@ describe("debug exceptions", () => {
       { dr6: BS, tf: true, rf: false, at: "s4" },
       { dr6: BS, tf: true, rf: false, at: "s5" },
       { dr6: BS, tf: false, rf: false, at: "s_end" },
+      { dr6: BS, tf: true, rf: false, at: "movss_insn" },
+      { dr6: BS, tf: true, rf: false, at: "movss_after" },
+      { dr6: BS, tf: true, rf: false, at: "movss_t1" },
+      { dr6: BS, tf: true, rf: false, at: "movss_t2" },
+      { dr6: BS, tf: false, rf: false, at: "movss_end" },
       // (the SYSCALL round trip with TF masked traps nowhere)
       // INT 0x30 with TF: no trap in the handler; after IRETQ, one after the next instruction
       { dr6: BS, tf: true, rf: false, at: "int_after_nop" },
