@@ -112,6 +112,10 @@ export class CpuState {
     if (this.cpl === 3) h |= HFlag.CPL3;
     if (this.cr4 & (1 << 9)) h |= HFlag.OSFXSR;
     if (cr0 & ((1 << 2) | (1 << 3))) h |= HFlag.EM_TS;
+    if (this.eflagsRest & Eflag.TF) h |= HFlag.TF;
+    const armed = this.run(RunWord.DEBUG_ARMED);
+    if (armed & 1) h |= HFlag.DEBUG;
+    if (armed & 2) h |= HFlag.HSTEP;
     if (!(h & HFlag.CS64)) {
       const anyBase = [SegIndex.ES, SegIndex.SS, SegIndex.DS].some((i) => this.getNum(segOff(i, SegOff.BASE)) !== 0);
       if (anyBase || !(h & HFlag.PE) || h & HFlag.VM86) h |= HFlag.ADDSEG;

@@ -17,13 +17,15 @@ import type { DecodeFn, SemanticsTable } from "./translate.js";
 import { X86Translator } from "./translate.js";
 import { Eflag } from "./flags.js";
 import { findCpuHelper } from "./helper.js";
+import { CpuDebug, HOST_BREAK_VECTOR } from "./debug.js";
 import { deliver, IntKind } from "./interrupts.js";
 import { runtimeFunctions } from "./runtime-fns.js";
-import { SoftMmu } from "./softmmu.js";
+import { SoftMmu, Vec } from "./softmmu.js";
 import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
+import { mcaReset } from "./mca.js";
 import { MsrFile } from "./msr-file.js";
-import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
+import { HFlag, Inhibit, RunWord, SegIndex, StateOff } from "./state-layout.js";
 
 export interface CpuOptions {
   memory: WebAssembly.Memory;
@@ -40,7 +42,11 @@ export interface CpuOptions {
 /** Most blocks compiled into one module on a miss (the missed block and its look-ahead). */
 export const MAX_BATCH = 32;
 
-export type StopReason = "budget" | "halt" | "reset" | "stopped";
+/** Why run() returned; "debug": a host breakpoint or host single-step (cpu.debug.stopCause). */
+export type StopReason = "budget" | "halt" | "reset" | "stopped" | "debug";
+
+/** Fault-class exception vectors other than #DB (SDM vol 3 table 6-1). */
+const isFault = (v: number): boolean => v === Vec.DE || (v >= Vec.BR && v <= Vec.NM) || (v >= Vec.TS && v <= Vec.PF) || v === Vec.MF || v === Vec.AC || v === Vec.XM;
 
 export interface CpuStats {
   insnsRetired: number;
@@ -59,6 +65,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   readonly model: CpuModel;
   /** MSRs outside the CPU-state layout (MTRRs etc.) and the RDRAND generator. */
   readonly msrs = new MsrFile();
+  /** Debug registers, single-step and the host debugger's breakpoints (debug.ts). */
+  readonly debug: CpuDebug = new CpuDebug(this);
   readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
   private readonly _translator: X86Translator;
   private readonly _bus: CpuBus;
@@ -96,6 +104,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       return n > 0;
     };
     this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
+    this._translator.isBreakpoint = (pc) => this.debug.isBreakpoint(pc);
     this.reset();
   }
 
@@ -127,10 +136,14 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     s.set64(StateOff.CR0, 0x60000010, 0);
     s.setReg(2, 0x600); // EDX: family/model/stepping at reset
     s.setRun(RunWord.EXC_VECTOR, -1);
+    s.set64(StateOff.DR + 6 * 8, 0xffff0ff0 | 0, 0);
+    s.set64(StateOff.DR + 7 * 8, 0x400, 0);
     this.msrs.reset(s);
+    mcaReset(this);
     fpuPowerOn(s); // FCW 0x40, MXCSR 0x1F80, XCR0 = x87 (SDM vol 3 table 9-1)
     this._irqPending = false;
     this._resetRequested = false;
+    this.debug.configChanged();
     this.modeChanged();
     this.flushTlb();
   }
@@ -239,7 +252,18 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         return this._finish(budget, "stopped");
       }
       const exc = s.run(RunWord.EXC_VECTOR);
+      // Debug traps wait while a MOV SS / POP SS shadow covers the next instruction.
+      if (s.run(RunWord.DEBUG_TRAP) !== 0 && exc < 0 && !(s.run(RunWord.INHIBIT_IRQ) & Inhibit.DEBUG)) {
+        if (this.debug.afterInstruction(() => this._deliver(Vec.DB, IntKind.EXCEPTION, -1))) return this._finish(budget, "debug");
+        continue;
+      }
       if (exc >= 0) {
+        if (exc === HOST_BREAK_VECTOR) {
+          s.setRun(RunWord.EXC_VECTOR, -1);
+          this.debug.hostBreakHit();
+          return this._finish(budget, "debug");
+        }
+        this.debug.discardTraps();
         this._deliverPending(exc);
         continue;
       }
@@ -249,7 +273,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         this._irqPending = this._bus.irq?.hasInterrupt() ?? false;
         if (vector >= 0) {
           this.stats.interrupts++;
-          deliver(this, vector, IntKind.HARDWARE, -1);
+          this._deliver(vector, IntKind.HARDWARE, -1);
         }
         continue;
       }
@@ -257,23 +281,32 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       s.setRun(RunWord.EXIT_REQUEST, 0);
       if (s.run(RunWord.BUDGET) <= 0) return this._finish(budget, "budget");
       let inhibitSaved = -1;
-      if (s.run(RunWord.INHIBIT_IRQ)) {
+      const inhibit = s.run(RunWord.INHIBIT_IRQ);
+      if (inhibit) {
         // One block runs before interrupts are looked at again (STI / MOV SS shadow).
         s.setRun(RunWord.INHIBIT_IRQ, 0);
         inhibitSaved = s.run(RunWord.BUDGET);
         s.setRun(RunWord.BUDGET, 1);
         this._runBudget -= inhibitSaved - 1; // keep insnsInCurrentRun() continuous
       }
+      // RF is cleared at the start of every instruction; blocks do it only while armed (debug.ts).
+      if (s.eflagsRest & Eflag.RF && !(s.hflags & HFlag.DEBUG)) s.set32(StateOff.EFLAGS, s.eflagsRest & ~Eflag.RF);
       this.stats.dispatches++;
       const r = this.backend.dispatch();
       if (inhibitSaved >= 0) {
+        const ran = s.run(RunWord.BUDGET) < 1;
         s.setRun(RunWord.BUDGET, inhibitSaved - (1 - s.run(RunWord.BUDGET)));
         this._runBudget += inhibitSaved - 1;
         // No block ran (it must be translated first): the shadow still covers the next instruction.
-        if (r === TbExit.MISS) s.setRun(RunWord.INHIBIT_IRQ, 1);
+        if (!ran) s.setRun(RunWord.INHIBIT_IRQ, inhibit);
       }
+      // POPF may have changed TF without a mode change: single-step blocks are keyed on it.
+      if (((s.eflagsRest & Eflag.TF) !== 0) !== ((s.hflags & HFlag.TF) !== 0)) this.modeChanged();
       switch (r) {
-        case TbExit.MISS: this._translateAtRip(); break;
+        // A debug trap of the instruction just run comes before a fetch fault of the next one.
+        case TbExit.MISS:
+          if (s.run(RunWord.DEBUG_TRAP) === 0 || s.run(RunWord.INHIBIT_IRQ) & Inhibit.DEBUG) this._translateAtRip();
+          break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
         default: break; // FAULT (pending exception) and REQUEST are handled at the loop top
       }
@@ -297,7 +330,17 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     const v = vector & 0xff;
     if (v === 14 && !soft) this.setCr2FromPending();
     if (this.log.isEnabled("int")) this.log.log("int", `exception ${v} err=${s.run(RunWord.EXC_ERROR)} rip=${s.rip.toString(16)}`);
-    deliver(this, v, soft ? IntKind.SOFTWARE : IntKind.EXCEPTION, s.run(RunWord.EXC_ERROR));
+    // Faults push RF = 1 so the restarted instruction skips its code breakpoint (SDM 17.3.1.1);
+    // #DB is left alone (an instruction breakpoint pushes RF as it is; general detect sets it).
+    // INT n pushes RF = 0: RF is cleared at the start of every instruction.
+    if (!soft && isFault(v)) s.set32(StateOff.EFLAGS, s.eflagsRest | Eflag.RF);
+    else if (soft) s.set32(StateOff.EFLAGS, s.eflagsRest & ~Eflag.RF);
+    this._deliver(v, soft ? IntKind.SOFTWARE : IntKind.EXCEPTION, s.run(RunWord.EXC_ERROR));
+  }
+
+  private _deliver(vector: number, kind: IntKind, error: number): void {
+    this.debug.eventDelivered();
+    deliver(this, vector, kind, error);
   }
 
   /**

@@ -30,11 +30,13 @@ export const FEATURES = {
   tsc: [1, CpuidReg.EDX, 4, true],
   msr: [1, CpuidReg.EDX, 5, true],
   pae: [1, CpuidReg.EDX, 6, true],
+  mce: [1, CpuidReg.EDX, 7, true], // CR4.MCE accepted; no machine check is ever raised (mca.ts)
   cx8: [1, CpuidReg.EDX, 8, true],
   apic: [1, CpuidReg.EDX, 9, true],
   sep: [1, CpuidReg.EDX, 11, true],
   mtrr: [1, CpuidReg.EDX, 12, true], // MSRs stored and read back; memory types are not modelled
   pge: [1, CpuidReg.EDX, 13, true],
+  mca: [1, CpuidReg.EDX, 14, true], // MCG_CAP/STATUS/CTL and 10 banks of MCi_* MSRs (mca.ts)
   cmov: [1, CpuidReg.EDX, 15, true],
   pat: [1, CpuidReg.EDX, 16, true],
   pse36: [1, CpuidReg.EDX, 17, true],
@@ -59,6 +61,8 @@ export const FEATURES = {
   xsave: [1, CpuidReg.ECX, 26, SIMD_FEATURES.xsave], // OSXSAVE (bit 27) mirrors CR4.OSXSAVE
   rdrand: [1, CpuidReg.ECX, 30, true],
   hypervisor: [1, CpuidReg.ECX, 31, true],
+  // ---- leaf 6 EAX
+  arat: [6, CpuidReg.EAX, 2, true], // the LAPIC timer runs in deep C-states (there are none)
   // ---- leaf 7.0 EBX / ECX / EDX
   fsgsbase: [7, CpuidReg.EBX, 0, true],
   smep: [7, CpuidReg.EBX, 7, false],
@@ -161,7 +165,7 @@ export class CpuModel {
       }
       case 2: return set(0x00ff0001, 0, 0, 0); // descriptor 0xFF: use leaf 4
       case 4: return this._cacheLeaf(subleaf >>> 0);
-      case 6: return set(0x4, 0, 0, 0); // ARAT: the LAPIC timer runs in deep C-states
+      case 6: return set(this._bits(6, CpuidReg.EAX), 0, 0, 0);
       case 7: {
         // EAX of subleaf 0: the highest subleaf (2, for BHI_CTRL).
         const sub = subleaf >>> 0;

@@ -22,6 +22,12 @@ const TWO32 = 4294967296;
 /** Exception vectors the softmmu raises. */
 export const enum Vec { DE = 0, DB = 1, NMI = 2, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17, MC = 18, XM = 19 }
 
+/** Data breakpoints (debug.ts CpuDebug): watched pages stay out of the TLB, accesses are checked. */
+export interface AccessWatch {
+  watchesPage(gva: number): boolean;
+  access(gva: number, size: number, write: boolean): void;
+}
+
 /** Called when a write hits a physical page with translated code; returns true if any TB died. */
 export type CodeWriteHook = (physPage: number) => boolean;
 
@@ -31,6 +37,8 @@ export class SoftMmu {
   /** Physical pages holding translated code. */
   readonly codePages = new Set<number>();
   onCodeWrite: CodeWriteHook = () => false;
+  /** Armed data breakpoints, or null (the usual case: no cost). */
+  watch: AccessWatch | null = null;
   private _dv: DataView;
   private _u8: Uint8Array;
   private _codeInvalidated = false;
@@ -72,7 +80,7 @@ export class SoftMmu {
     }
     const pageGpa = gpa - (gpa % 4096);
     const wasmOff = this._bus.ramWasmOffset(pageGpa, false);
-    if (wasmOff >= 0) {
+    if (wasmOff >= 0 && !(this.watch?.watchesPage(gva))) {
       const physPage = Math.floor(gpa / 4096);
       const canWrite = mmu.writable && (mmu.dirty || access === Access.WRITE) && this._bus.ramWasmOffset(pageGpa, true) >= 0;
       this.tlb.fill(mmuIdx, gva, wasmOff, physPage, true, canWrite, mmu.exec, this.codePages.has(physPage) ? TlbFlag.CODE : 0);
@@ -143,6 +151,7 @@ export class SoftMmu {
       gpa2 = this.translate(gva + first, access, mmuIdx);
       if (gpa2 < 0) return false;
     }
+    if (this.watch && access !== Access.EXEC) this.watch.access(gva, size, access === Access.WRITE);
     if (access === Access.WRITE) {
       this._writePhys(gpa1, first, buf);
       if (gpa2 >= 0) this._writePhys(gpa2, size - first, buf + first);

@@ -96,7 +96,14 @@ export const enum RunWord {
   ICOUNT_HI = 9,
   /** Interrupt shadow after MOV SS / POP SS / STI (1 = inhibit for one instruction). */
   INHIBIT_IRQ = 10,
+  /** Debug traps due after the current instruction (debug.ts DebugTrap bits). */
+  DEBUG_TRAP = 11,
+  /** Breakpoints armed / host single-step (debug.ts DebugArm bits, mirrored into hflags). */
+  DEBUG_ARMED = 12,
 }
+
+/** RunWord.INHIBIT_IRQ bits: STI sets IRQ; MOV SS / POP SS set both (debug traps wait too). */
+export const enum Inhibit { IRQ = 1, DEBUG = 2 }
 
 /**
  * hflags: the mode bits a translation block depends on (part of the TB key). Anything that
@@ -114,6 +121,9 @@ export const enum HFlag {
   PG = 1 << 8, // CR0.PG
   OSFXSR = 1 << 9, // CR4.OSFXSR
   EM_TS = 1 << 10, // CR0.EM or CR0.TS: FPU/SSE instructions fault (#NM/#UD)
+  TF = 1 << 11, // EFLAGS.TF: one-instruction blocks that report single-step traps (debug.ts)
+  DEBUG = 1 << 12, // breakpoints armed: one-instruction blocks, execute-breakpoint checks, RF
+  HSTEP = 1 << 13, // the host debugger single-steps
 }
 
 export const GPR_NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"] as const;

@@ -8,11 +8,13 @@
 
 import type { Logger } from "../common/log.js";
 import { IrBuilder } from "../jit/ir/builder.js";
-import { TbExit, type IrUnit } from "../jit/ir/types.js";
+import { IrType, TbExit, type IrUnit } from "../jit/ir/types.js";
 import type { CodeMode, DecodedInsn, DecodeResult, CodeReader } from "./decode/insn.js";
 import type { Mnemonic } from "./decode/mnemonics.js";
 import { Access } from "./mmu.js";
-import { HFlag } from "./state-layout.js";
+import { debugInsnBp, DebugTrap } from "./debug.js";
+import { Eflag } from "./flags.js";
+import { HFlag, RunWord, StateOff, runOff } from "./state-layout.js";
 import type { SoftMmu } from "./softmmu.js";
 import { Vec } from "./softmmu.js";
 import { endBlock, type X86Ctx } from "./semantics/context.js";
@@ -61,8 +63,13 @@ class PageCodeReader implements CodeReader {
   }
 }
 
+/** hflags that make one-instruction blocks with debug checks (debug.ts). */
+const DEBUG_HFLAGS = HFlag.TF | HFlag.DEBUG | HFlag.HSTEP;
+
 export class X86Translator {
   private _seq = 0;
+  /** Is there an execute breakpoint (guest DR7 or host) at this linear address? (Cpu sets it.) */
+  isBreakpoint: (pc: number) => boolean = () => false;
   constructor(
     private readonly _mmu: SoftMmu,
     private readonly _decode: DecodeFn,
@@ -100,16 +107,37 @@ export class X86Translator {
       if (insns === 0) physPc = reader.pages[0]! * 4096 + (((pc % 4096) + 4096) % 4096);
       ctx.insn = r;
       b.insnStart(r.pc - csBase, r.len);
+      if (hflags & DEBUG_HFLAGS) this._debugPrologue(b, r.pc, hflags);
       const fn = this._semantics[r.mnemonic];
       if (fn) fn(ctx);
       else this._unimplemented(ctx, r.pc, `${r.mnemonic} not implemented`, false);
       insns++;
       cur = r.pc + r.len;
-      if (insns >= MAX_TB_INSNS || Math.floor(cur / 4096) !== startPage) break;
+      if (insns >= MAX_TB_INSNS || hflags & DEBUG_HFLAGS || Math.floor(cur / 4096) !== startPage) break;
     }
     if (!ctx.ended) endBlock(ctx, cur - csBase, TbExit.NEXT);
     if (physPc < 0) physPc = (reader.pages[0] ?? 0) * 4096;
     return { unit: b.finish(), successors: ctx.successors, physPc, physPages: reader.pages, guestBytes: cur - pc, insns: Math.max(insns, 1) };
+  }
+
+  /**
+   * Under single-step or armed breakpoints (blocks of one instruction): the code-breakpoint
+   * check, then RF cleared (SDM 17.3.1.1: at the start of every instruction, after that check),
+   * then for single-step a DEBUG_TRAP mark with TF as it was before the instruction, and an exit
+   * request so the run loop sees the instruction boundary.
+   */
+  private _debugPrologue(b: IrBuilder, pc: number, hflags: number): void {
+    if (this.isBreakpoint(pc)) {
+      const hi = Math.floor(pc / 4294967296);
+      b.call(debugInsnBp, [b.i32((pc - hi * 4294967296) | 0), b.i32(hi)]);
+    }
+    const flags = b.ldEnv(IrType.I32, StateOff.EFLAGS);
+    b.stEnv(b.and(flags, b.i32(~Eflag.RF)), StateOff.EFLAGS);
+    if (!(hflags & (HFlag.TF | HFlag.HSTEP))) return;
+    const tf = b.shli(b.and(flags, b.i32(Eflag.TF)), 6); // TF (bit 8) -> DR6.BS (bit 14)
+    const mark = b.or(tf, b.i32(hflags & HFlag.HSTEP ? DebugTrap.HOST_STEP : 0));
+    b.stEnv(b.or(b.ldEnv(IrType.I32, runOff(RunWord.DEBUG_TRAP)), mark), runOff(RunWord.DEBUG_TRAP));
+    b.stEnv(b.i32(1), runOff(RunWord.EXIT_REQUEST));
   }
 
   /** An undefined or unimplemented encoding: #UD in the guest, logged once per reason. */

@@ -3,7 +3,9 @@
  * its own GDT and a 64-bit TSS (LTR marks it busy), drops to CPL 3 with IRETQ, and the user
  * program comes back through SYSCALL/SYSRETQ, through #GP(0) from OUT at IOPL 0 and from
  * RDTSC with CR4.TSD (handled on the TSS.RSP0 stack and returned from with IRETQ to CPL 3),
- * and through INT 0x80 on a DPL 3 gate, whose frame must show the user SS:RSP and CS.
+ * and through INT 0x80 on a DPL 3 gate, whose frame must show the user SS:RSP and CS. A SYSRETQ
+ * that loads TF from R11 traps (#DB) right after it, at the user instruction (SDM SYSRET;
+ * Linux avoids SYSRET with TF for this reason).
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
@@ -26,6 +28,10 @@ const KERNEL = `
   lidt [rel idt_desc]
   mov edi, 13
   lea rsi, [rel gp_handler]
+  mov edx, 0x8e00
+  call set_gate
+  mov edi, 1
+  lea rsi, [rel db_handler]
   mov edx, 0x8e00
   call set_gate
   mov edi, 0x80
@@ -99,6 +105,12 @@ user:
   mov edi, 'v'
   mov eax, 1
   syscall
+  mov edi, 'w'              ; the entry returns with TF set in R11
+  mov eax, 1
+  syscall
+w_back:                     ; #DB here, before this instruction runs
+  cmp eax, 42
+  jne ubad
   int 0x80
 ubad:
   mov edi, '!'
@@ -121,8 +133,28 @@ syscall_entry:
   jnz kbad
   mov eax, edi
   out 0xe9, al
+  cmp edi, 'w'
+  jne .ret
+  or r11, 0x100             ; TF
+.ret:
   mov eax, 42
   o64 sysret
+
+db_handler:                 ; single-step after SYSRET: at w_back, from CPL 3, DR6.BS
+  push rax
+  lea rax, [rel w_back]
+  cmp [rsp + 8], rax
+  jne kbad
+  cmp qword [rsp + 16], 0x2b
+  jne kbad
+  mov rax, dr6
+  test eax, 0x4000
+  jz kbad
+  mov al, 'D'
+  out 0xe9, al
+  pop rax
+  and qword [rsp + 16], ~0x100
+  iretq
 
 gp_handler:
   cmp rsp, 0x70000 - 48     ; error code + 5 qwords on the RSP0 stack
@@ -209,7 +241,7 @@ describe("CPL 3 and back", () => {
     for (let i = 0; i < 512; i++) dv.setUint32(TestLayout.PD + i * 8, dv.getUint32(TestLayout.PD + i * 8, true) | 4, true);
     t.run(500_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("uggvT");
+    expect(String.fromCharCode(...t.console)).toBe("uggvwDT");
     expect(t.exitCode).toBe(1);
     expect(t.cpu.state.cpl).toBe(0);
   });

@@ -14,7 +14,9 @@ import { HelperFlag, IrType, TbExit } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
 import { SegAttr } from "../cpu-state.js";
 import { hasFeature } from "../cpuid.js";
+import { Dr6, Dr7, setDr6 } from "../debug.js";
 import { fault, guarded } from "../descriptors.js";
+import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
 import { HFlag, SegIndex, StateOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
@@ -34,7 +36,7 @@ export const enum Efer { SCE = 1, LME = 0x100, LMA = 0x400, NXE = 0x800 }
 const CR0_BITS = Cr0.PE | Cr0.MP | Cr0.EM | Cr0.TS | Cr0.ET | Cr0.NE | Cr0.WP | Cr0.AM | Cr0.NW | Cr0.CD | Cr0.PG;
 
 /** CR4 bits the guest may set: exactly the advertised features. */
-const CR4_ALLOWED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCE | Cr4.OSFXSR | Cr4.OSXMMEXCPT |
+const CR4_ALLOWED = Cr4.TSD | Cr4.DE | Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCE | Cr4.OSFXSR | Cr4.OSXMMEXCPT | (hasFeature("mce") ? Cr4.MCE : 0) |
   (hasFeature("fsgsbase") ? Cr4.FSGSBASE : 0) | (hasFeature("pcid") ? Cr4.PCIDE : 0) | (hasFeature("xsave") ? Cr4.OSXSAVE : 0) |
   (hasFeature("smep") ? Cr4.SMEP : 0) | (hasFeature("smap") ? Cr4.SMAP : 0);
 
@@ -67,6 +69,7 @@ export function writeCr4(cpu: Cpu, lo: number, hi: number): void {
   if (s.efer & Efer.LMA && !(v & Cr4.PAE)) fault(cpu, Vec.GP, 0);
   s.set64(StateOff.CR4, v | 0, 0);
   if ((old ^ v) & (Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP)) cpu.flushTlb();
+  if ((old ^ v) & Cr4.DE) cpu.debug.configChanged(); // DR7 R/W = 10: I/O breakpoints or nothing
   cpu.modeChanged();
 }
 
@@ -132,27 +135,39 @@ function MOV_CR(ctx: X86Ctx): void {
   endBlock(ctx, nextPc(ctx), dst.reg === 8 ? TbExit.REQUEST : TbExit.NEXT);
 }
 
-// ---- debug registers
+// ---- debug registers (SDM vol 3 17.2; breakpoints and single-step live in ../debug.ts)
 const DR6_FIXED = 0xffff0ff0, DR7_FIXED = 0x400;
 
-/** DR4/DR5: aliases of DR6/DR7 unless CR4.DE (then #UD). */
-function drIndex(cpu: Cpu, n: number): number {
-  if (n !== 4 && n !== 5) return n;
-  if (cpu.state.cr4 & Cr4.DE) fault(cpu, Vec.UD);
-  return n + 2;
+/**
+ * The checks of every MOV DR: DR4/DR5 are aliases of DR6/DR7 unless CR4.DE (then #UD); with
+ * DR7.GD set the access is a #DB fault with DR6.BD, and GD is cleared for the handler
+ * (general detect, SDM 17.2.4). Returns the register index.
+ */
+function drAccess(cpu: Cpu, n: number): number {
+  const s = cpu.state;
+  if ((n === 4 || n === 5) && s.cr4 & Cr4.DE) fault(cpu, Vec.UD);
+  const dr7 = StateOff.DR + 7 * 8;
+  if (s.lo(dr7) & Dr7.GD) {
+    s.set64(dr7, s.lo(dr7) & ~Dr7.GD, 0);
+    setDr6(cpu, Dr6.BD);
+    s.set32(StateOff.EFLAGS, s.eflagsRest | Eflag.RF); // a fault: RF = 1 in the pushed image
+    fault(cpu, Vec.DB);
+  }
+  return n === 4 || n === 5 ? n + 2 : n;
 }
 
-const movToDr = cpuHelper("mov_to_dr", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT,
+const movToDr = cpuHelper("mov_to_dr", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
   guarded((cpu, n, lo, hi) => {
-    const i = drIndex(cpu, n);
+    const i = drAccess(cpu, n);
     if ((i === 6 || i === 7) && hi !== 0) fault(cpu, Vec.GP, 0);
     const v = i === 6 ? lo | DR6_FIXED : i === 7 ? (lo & ~0xd800) | DR7_FIXED : lo;
     cpu.state.set64(StateOff.DR + i * 8, v, i >= 6 ? 0 : hi);
+    if (i !== 6) cpu.debug.configChanged();
   }));
 
 const movFromDr = cpuHelper("mov_from_dr", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT,
   guarded((cpu, n, reg, size) => {
-    const s = cpu.state, i = drIndex(cpu, n);
+    const s = cpu.state, i = drAccess(cpu, n);
     let lo = s.lo(StateOff.DR + i * 8);
     const hi = s.hi(StateOff.DR + i * 8);
     if (i === 6) lo |= DR6_FIXED;
@@ -160,6 +175,7 @@ const movFromDr = cpuHelper("mov_from_dr", [IrType.I32, IrType.I32, IrType.I32],
     s.set64(StateOff.GPR + reg * 8, lo, size === 8 ? hi : 0);
   }));
 
+/** MOV DRn, r ends the block: a new breakpoint changes hflags and may flush translations. */
 function MOV_DR(ctx: X86Ctx): void {
   if (!requireCpl0(ctx)) return;
   const b = ctx.b;
@@ -171,6 +187,7 @@ function MOV_DR(ctx: X86Ctx): void {
   if (dst?.kind !== "dreg") throw new Error("MOV_DR without a debug register");
   const v = read(ctx, operand(ctx, 1));
   b.call(movToDr, [b.i32(dst.reg), b.trunc(v), b.trunc(b.shrUi(v, 32))]);
+  endBlock(ctx, nextPc(ctx));
 }
 
 // ---- CLTS, LMSW, INVLPG, cache control

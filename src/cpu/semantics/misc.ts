@@ -4,7 +4,7 @@
  * TSS I/O bitmap) follow SDM vol 1 18.2 and vol 3 6.8; virtual-8086 extensions are not
  * implemented (VME is not advertised): PUSHF, POPF, INT n, CLI and STI need IOPL 3 in VM86.
  * CLI at CPL 1/2 is not checked against IOPL (hflags only tell CPL 3 apart; Linux runs at
- * CPL 0 and 3 only). INT1 (ICEBP) is delivered like INT n, i.e. with the gate DPL check.
+ * CPL 0 and 3 only). INT1 (ICEBP) is a #DB trap without the gate DPL check.
  */
 
 import { HelperFlag, IrType, TbExit } from "../../jit/ir/types.js";
@@ -123,10 +123,12 @@ function ioAllowed(cpu: Cpu, port: number, size: number): boolean {
 
 export const ioIn = cpuHelper("io_in", [IrType.I32, IrType.I32], IrType.I32, HelperFlag.CAN_FAULT, (cpu, port, size) => {
   if (!ioAllowed(cpu, port, size)) { cpu.softmmu.raise(Vec.GP, 0); return 0; }
+  if (cpu.debug.ioArmed) cpu.debug.ioAccess(port & 0xffff, size);
   return cpu.io.in(port & 0xffff, size as 1 | 2 | 4);
 });
 export const ioOut = cpuHelper("io_out", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT, (cpu, port, size, value) => {
   if (!ioAllowed(cpu, port, size)) return cpu.softmmu.raise(Vec.GP, 0);
+  if (cpu.debug.ioArmed) cpu.debug.ioAccess(port & 0xffff, size);
   cpu.io.out(port & 0xffff, value >>> 0, size as 1 | 2 | 4);
 });
 
@@ -150,6 +152,19 @@ function OUT(ctx: X86Ctx): void {
 function softInt(ctx: X86Ctx, vector: number): void {
   const b = ctx.b;
   b.stEnv(b.i32(vector | 0x100), runOff(RunWord.EXC_VECTOR));
+  b.stEnv(b.i32(-1), runOff(RunWord.EXC_ERROR));
+  endBlock(ctx, nextPc(ctx), TbExit.FAULT);
+}
+
+/**
+ * INT1 (ICEBP, F1): a #DB trap after the instruction, delivered like a hardware exception
+ * (no gate DPL check, SDM INT n "does not apply to INT1"; DR6 is not changed).
+ */
+function INT1(ctx: X86Ctx): void {
+  const b = ctx.b;
+  // RF is pushed as 0 (cleared at the start of the instruction).
+  b.stEnv(b.and(b.ldEnv(IrType.I32, StateOff.EFLAGS), b.i32(~Eflag.RF)), StateOff.EFLAGS);
+  b.stEnv(b.i32(Vec.DB), runOff(RunWord.EXC_VECTOR));
   b.stEnv(b.i32(-1), runOff(RunWord.EXC_ERROR));
   endBlock(ctx, nextPc(ctx), TbExit.FAULT);
 }
@@ -179,7 +194,7 @@ export const miscSemantics: SemanticsTable = {
   CLC: setCf("clear"), STC: setCf("set"), CMC: setCf("toggle"),
   CLD: setEflagBit(Eflag.DF, false), STD: setEflagBit(Eflag.DF, true),
   CLI, STI, HLT, PUSHF, POPF, IN, OUT,
-  INT, INT3: (ctx) => softInt(ctx, Vec.BP), INT1: (ctx) => softInt(ctx, Vec.DB), INTO,
+  INT, INT3: (ctx) => softInt(ctx, Vec.BP), INT1, INTO,
   UD0: UD, UD1: UD, UD2: UD,
 };
 

@@ -11,6 +11,7 @@ import type { Cpu } from "../cpu.js";
 import { hasFeature } from "../cpuid.js";
 import { fault, guarded } from "../descriptors.js";
 import { cpuHelper } from "../helper.js";
+import { mcaRead, mcaWrite } from "../mca.js";
 import { MsrSlot, SegIndex, SegOff, gprOff, msrOff, segOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
@@ -76,7 +77,7 @@ function rdmsr(cpu: Cpu, m: number): [number, number] | null {
       const v = cpu.bus.apic?.readMsr(m);
       return v ? [v.lo, v.hi] : [s.lo(msrOff(MsrSlot.APIC_BASE)), s.hi(msrOff(MsrSlot.APIC_BASE))];
     }
-    case Msr.PLATFORM_ID: case Msr.MCG_CAP: case Msr.MCG_STATUS: return [0, 0];
+    case Msr.PLATFORM_ID: return [0, 0];
     case Msr.SPEC_CTRL: return hasFeature("specCtrl") ? cpu.msrs.get(m) ?? [0, 0] : null;
     case Msr.ARCH_CAPABILITIES: return hasFeature("archCapabilities") ? [ARCH_CAP_NOT_AFFECTED, ARCH_CAP_NOT_AFFECTED_HI] : null;
     case Msr.FEATURE_CONTROL: return [1, 0]; // locked, VMX off
@@ -89,6 +90,8 @@ function rdmsr(cpu: Cpu, m: number): [number, number] | null {
     case Msr.TSC_AUX: return hasFeature("rdtscp") || hasFeature("rdpid") ? [s.lo(msrOff(MsrSlot.TSC_AUX)), 0] : null;
     default: break;
   }
+  const mca = mcaRead(cpu, m);
+  if (mca !== undefined) return mca;
   if (isApicMsr(m)) {
     const v = cpu.bus.apic?.readMsr(m);
     if (v) return [v.lo, v.hi];
@@ -133,7 +136,6 @@ function wrmsr(cpu: Cpu, m: number, lo: number, hi: number): boolean {
       if (!validPat(lo, hi)) return false;
       s.set64(msrOff(MsrSlot.PAT), lo, hi);
       return true;
-    case Msr.MCG_STATUS: return lo === 0 && hi === 0;
     case Msr.SPEC_CTRL: // IBRS, STIBP, SSBD, BHI_DIS_S (bit 10): stored, no effect
       if (!hasFeature("specCtrl") || hi !== 0 || lo & ~(7 | (hasFeature("bhiCtrl") ? 0x400 : 0))) return false;
       cpu.msrs.set(m, lo, 0);
@@ -151,6 +153,8 @@ function wrmsr(cpu: Cpu, m: number, lo: number, hi: number): boolean {
       return true;
     default: break;
   }
+  const mca = mcaWrite(cpu, m, lo, hi);
+  if (mca !== undefined) return mca;
   if (isApicMsr(m)) {
     if (cpu.bus.apic) return cpu.bus.apic.writeMsr(m, lo, hi);
     if (m !== Msr.TSC_DEADLINE) return false;

@@ -14,7 +14,7 @@ import { SegAttr } from "../cpu-state.js";
 import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, markAccessed } from "../descriptors.js";
 import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
-import { HFlag, RunWord, SegIndex, SegOff, runOff, segOff } from "../state-layout.js";
+import { HFlag, Inhibit, RunWord, SegIndex, SegOff, runOff, segOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
 import { moveSemantics } from "./move.js";
@@ -83,7 +83,8 @@ function emitLoad(ctx: X86Ctx, seg: number, sel: Temp, afterLoad?: () => void): 
   b.call(loadSegHelper, [b.i32(seg), b.andi(b.toType(sel, IrType.I32), 0xffff)]);
   afterLoad?.();
   if (seg === SegIndex.SS) {
-    b.stEnv(b.i32(1), runOff(RunWord.INHIBIT_IRQ));
+    // Interrupts and debug traps wait until after the next instruction (SDM MOV: "MOV SS").
+    b.stEnv(b.i32(Inhibit.IRQ | Inhibit.DEBUG), runOff(RunWord.INHIBIT_IRQ));
     endBlock(ctx, nextPc(ctx), TbExit.REQUEST);
   } else if (!code64(ctx) && seg !== SegIndex.FS && seg !== SegIndex.GS) {
     endBlock(ctx, nextPc(ctx));

@@ -11,6 +11,7 @@ import { SegAttr } from "../cpu-state.js";
 import { hasFeature } from "../cpuid.js";
 import { fault, guarded, isLongMode } from "../descriptors.js";
 import { Eflag, storeEflagsCc } from "../flags.js";
+import { recheckSingleStep } from "../debug.js";
 import { cpuHelper } from "../helper.js";
 import { MsrSlot, SegIndex, SegOff, StateOff, gprOff, msrOff, segOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
@@ -41,6 +42,7 @@ const syscall = cpuHelper("syscall", [IrType.I32, IrType.I32], null, HelperFlag.
     s.setEflags(flags & ~s.lo(msrOff(MsrSlot.SFMASK)));
     s.cpl = 0;
     s.rip = s.getNum(msrOff(MsrSlot.LSTAR));
+    recheckSingleStep(cpu);
     cpu.modeChanged();
   }));
 
@@ -63,6 +65,7 @@ const sysret = cpuHelper("sysret", [IrType.I32], null, HelperFlag.CAN_FAULT | He
     s.setSeg(SegIndex.SS, { selector: ((base + 8) & 0xfffc) | 3, base: 0, limit: FLAT, attr: DATA | dpl(3) });
     s.setEflags((s.lo(gprOff(11)) & 0x3c7fd7) | 2);
     s.cpl = 3;
+    recheckSingleStep(cpu);
     cpu.modeChanged();
   }));
 
