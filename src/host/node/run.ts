@@ -1,5 +1,5 @@
 /**
- * The boot path of the Node CLI: turns validated RunOptions into a running PC machine, drives
+ * The boot path of the Node CLI: turns validated RunOptions into a running machine (-M pc or microvm), drives
  * it in real time (virtual time follows the host clock; -icount makes it deterministic),
  * sleeps while the guest idles, and resolves to the exit status: the guest's power-off code,
  * isa-debug-exit's (v << 1) | 1, 0 for a reset with -no-reboot, or 0 after `C-a x`.
@@ -8,7 +8,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError } from "../../common/errors.js";
 import type { LogSink } from "../../common/log.js";
-import { createPcMachine } from "../../machine/pc.js";
+import { createMachine } from "../../machine/create.js";
 import type { SliceResult } from "../../machine/machine.js";
 import type { RunOptions } from "./args.js";
 import { createCharBackend, StdioCharBackend } from "./char-backends.js";
@@ -41,7 +41,6 @@ function readFile(path: string, what: string): Uint8Array {
  * to be readable files) and resolves to the process exit code.
  */
 export async function runMachine(options: RunOptions, io: HostIo): Promise<number> {
-  if (options.machine !== "pc") throw new ConfigError(`machine '${options.machine}' is not available yet (only 'pc')`);
   const kernel = readFile(options.kernel!, "kernel");
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpec = options.serial[0] ?? { kind: "null" as const };
@@ -50,8 +49,8 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
     ? (cat, msg) => appendFileSync(options.logFile!, `[${cat}] ${msg}\n`)
     : (cat, msg) => io.stderr(`tsemu: [${cat}] ${msg}\n`);
   const deterministic = options.icount !== undefined;
-  const m = createPcMachine({
-    kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
+  const m = createMachine({
+    board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
     clock: deterministic ? { mode: "deterministic" } : { mode: "realtime", hostNowNs },
     logSink, log: options.debug, noReboot: options.noReboot, nowMs: () => performance.now(),
     rtcStartMs: deterministic ? undefined : Date.now(),
