@@ -30,6 +30,17 @@ export class ConsoleDriver {
     throw new Error(`"${text}" did not appear; console ends with: ${serial.text.slice(-400)}`);
   }
 
+  /**
+   * Run from power-on to the first shell prompt; prints the guest instructions and wall time
+   * it took (the figures the boot tests report) and returns the console output.
+   */
+  async bootToPrompt(label: string): Promise<string> {
+    const t0 = performance.now();
+    const out = await this.runUntil(SHELL_PROMPT, 0);
+    console.log(`${label}: prompt after ${(this._m.cpu.stats.insnsRetired / 1e9).toFixed(2)}e9 guest instructions, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return out;
+  }
+
   /** Type a command line and return its output (up to the next prompt). */
   async sh(cmd: string): Promise<string> {
     const from = this.serial.text.length;
