@@ -38,11 +38,16 @@ export class Mmu {
 
   constructor(private readonly _state: CpuState, private readonly _mem: CpuMemoryBus, private readonly _view: () => DataView) {}
 
+  /** Set during translateDebug: no A/D writes, page tables read from RAM only. */
+  private _debug = false;
+
   private _read32(gpa: number): number {
     const off = this._mem.ramWasmOffset(gpa, false);
-    return off >= 0 ? this._view().getInt32(off, true) : this._mem.readMmio(gpa, 4) | 0;
+    if (off >= 0) return this._view().getInt32(off, true);
+    return this._debug ? 0 : this._mem.readMmio(gpa, 4) | 0;
   }
   private _write32(gpa: number, v: number): void {
+    if (this._debug) return;
     const off = this._mem.ramWasmOffset(gpa, true);
     if (off >= 0) this._view().setInt32(off, v, true);
     else this._mem.writeMmio(gpa, v >>> 0, 4);
@@ -64,6 +69,27 @@ export class Mmu {
     if (efer & EFER_LMA) return this._walk64(gva, access, user, efer & EFER_NXE ? true : false, cr0);
     if (cr4 & CR4_PAE) return this._walkPae(gva, access, user, (efer & EFER_NXE) !== 0, cr0);
     return this._walk32(gva >>> 0, access, user, (cr4 & CR4_PSE) !== 0, cr0);
+  }
+
+  /**
+   * Translate for a debugger (QEMU's cpu_get_phys_page_debug; the monitor's `x`): supervisor
+   * read rights, no side effects at all: accessed/dirty bits are not written, page tables
+   * outside RAM count as not present, no exception is raised, and the result fields of the
+   * last real walk are kept. Returns the physical address, or -1 when nothing is mapped there
+   * (also for non-canonical addresses in 4-level paging).
+   */
+  translateDebug(gva: number): number {
+    const saved = [this.writable, this.user, this.exec, this.global, this.dirty] as const;
+    const savedError = this.errorCode;
+    if (this._state.efer & EFER_LMA && this._state.cr0 & CR0_PG && (gva >= 2 ** 47 || gva < -(2 ** 47))) return -1;
+    this._debug = true;
+    try {
+      return this.translate(gva, Access.READ, false);
+    } finally {
+      this._debug = false;
+      [this.writable, this.user, this.exec, this.global, this.dirty] = saved;
+      this.errorCode = savedError;
+    }
   }
 
   /** 4-level paging: PML4 -> PDPT (1 GiB pages) -> PD (2 MiB pages) -> PT. */

@@ -133,6 +133,21 @@ export class Machine extends Disposable implements SystemControl {
   }
 
   /**
+   * Act on a pending reset or power-off request now: runSlice does this after every slice,
+   * the monitor's `system_reset` while the guest is stopped. Undefined when nothing is pending.
+   */
+  serviceRequests(): SliceResult | undefined {
+    const p = this._pending;
+    if (!p) return undefined;
+    this._pending = null;
+    this._onShutdown.fire(p);
+    if (p.kind === "poweroff") return { kind: "exit", exitCode: p.exitCode, reason: p.reason };
+    if (this.noReboot) return { kind: "exit", exitCode: 0, reason: `reset (${p.reason}) with -no-reboot` };
+    this.resetHook();
+    return { kind: "running" };
+  }
+
+  /**
    * Run guest code for at most `maxInsns` instructions (fewer if a timer is due sooner in
    * deterministic mode), fire due timers, and report.
    */
@@ -149,15 +164,8 @@ export class Machine extends Disposable implements SystemControl {
     this._sliceEndNs = Infinity;
     if (clock.mode === "deterministic") clock.advanceInsns(this.cpu.stats.insnsRetired - before);
     clock.runDueTimers();
-    const p = this._pending;
-    if (p) {
-      this._pending = null;
-      this._onShutdown.fire(p);
-      if (p.kind === "poweroff") return { kind: "exit", exitCode: p.exitCode, reason: p.reason };
-      if (this.noReboot) return { kind: "exit", exitCode: 0, reason: `reset (${p.reason}) with -no-reboot` };
-      this.resetHook();
-      return { kind: "running" };
-    }
+    const request = this.serviceRequests();
+    if (request) return request;
     if (stop === "reset") {
       // A triple fault that did not come through requestReset.
       if (this.noReboot) return { kind: "exit", exitCode: 0, reason: "triple fault with -no-reboot" };

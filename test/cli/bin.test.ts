@@ -4,11 +4,12 @@
  * with no stack trace.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../fixtures/paths.js";
+import { multibootEcho } from "../helpers/multiboot-hello.js";
 
 const bin = join(REPO_ROOT, "bin/tsemu.js");
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: REPO_ROOT });
@@ -53,6 +54,21 @@ describe("bin/tsemu.js", () => {
     expect(r.status).toBe(0);
     const listing = execFileSync("cpio", ["-it", "--quiet"], { input: readFileSync(out), encoding: "utf8" });
     expect(listing).toBe("etc\netc/mtab\n");
+  });
+
+  it("-monitor stdio reads commands from a pipe: info registers, then quit exits 0", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsemu-bin-"));
+    const kernel = join(dir, "echo.elf");
+    writeFileSync(kernel, multibootEcho("ready\n"));
+    const r = spawnSync(process.execPath, [bin, "-kernel", kernel, "-m", "64", "-serial", "null", "-monitor", "stdio"], {
+      input: "info registers\nx /2i $pc\nquit\n", encoding: "utf8", cwd: REPO_ROOT, timeout: 60_000,
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^tsemu \d+\.\d+\.\d+\S* monitor - type 'help' for more information\r\n\(qemu\) EAX=/);
+    expect(r.stdout).toMatch(/\r\nEIP=001000[0-9a-f]{2} EFL=[0-9a-f]{8} \[[-DOSZAPC]{7}\] CPL=0 II=[01] A20=1 SMM=0 HLT=0\r\n/);
+    expect(r.stdout).toMatch(/\(qemu\) 0x00000000001000[0-9a-f]{2}: {2}\w+/);
+    expect(r.stdout.endsWith("(qemu) ")).toBe(true);
   });
 
   it("the browser bundle loads and exports the version", async () => {

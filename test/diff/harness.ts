@@ -217,6 +217,29 @@ function nativeRunner(): string {
   return bin;
 }
 
+let compat32: boolean | undefined;
+
+/**
+ * Can the host run 32-bit code in compatibility mode through selector 0x23? Kernels built with
+ * IA32 emulation disabled by default (CONFIG_IA32_EMULATION_DEFAULT_DISABLED, or
+ * ia32_emulation=false) mark that segment not present, and the far jump faults. Probed once by
+ * running an empty 32-bit program natively.
+ */
+export function compat32Available(): boolean {
+  if (compat32 !== undefined) return compat32;
+  if (!DIFF_AVAILABLE) return (compat32 = false);
+  const dir = mkdtempSync(join(tmpdir(), "tsemu-diff-"));
+  try {
+    writeFileSync(join(dir, "t.asm"), program([], 32));
+    execFileSync("nasm", ["-f", "bin", "-o", join(dir, "t.bin"), join(dir, "t.asm")], { stdio: ["ignore", "ignore", "pipe"] });
+    writeFileSync(join(dir, "in.bin"), new Uint8Array(0));
+    const r = spawnSync(nativeRunner(), [join(dir, "t.bin"), join(dir, "in.bin"), join(dir, "out.bin"), "0"], { encoding: "utf8" });
+    return (compat32 = r.status === 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export interface DiffRun { native: CaseResult[]; emu: CaseResult[]; stop: string; unimp: string[] }
 
 /** Run `cases` natively and in tsemu. */

@@ -79,8 +79,9 @@ function shiftCases(op: string): DiffCase[] {
       out.push({ asm: `${op} ${SIZE_WORD[size]} ${MEM}, cl`, regs: { rsi: 0x200400, rcx: BigInt(c) }, mem: memWith(rng, 8, rng.edge(size * 8), size), undef, undefIntel });
     }
     for (let k = 0; k < 3; k++) {
-      out.push({ asm: `${op} ${reg(2, size)}, 1`, regs: { rdx: value(rng, size) } });
-      out.push({ asm: `${op} ${SIZE_WORD[size]} ${MEM}, 1`, regs: { rsi: 0x200400 }, mem: memWith(rng, 8, rng.edge(size * 8), size) });
+      const undefIntel = rot ? 0 : F.AF; // AF after a shift by 1: undefined, Intel clears it
+      out.push({ asm: `${op} ${reg(2, size)}, 1`, regs: { rdx: value(rng, size) }, undefIntel });
+      out.push({ asm: `${op} ${SIZE_WORD[size]} ${MEM}, 1`, regs: { rsi: 0x200400 }, mem: memWith(rng, 8, rng.edge(size * 8), size), undefIntel });
     }
     if (size === 1) out.push({ asm: `${op} ah, cl`, regs: { rax: value(rng, 1, 8), rcx: BigInt(rng.int(10)) }, undef: rot ? 0 : F.OF | F.AF, undefIntel: rot ? F.OF : 0 });
   }
@@ -217,5 +218,5 @@ suite.add("82 alias (32-bit code)", 32, enc32);
 
 describe.skipIf(!DIFF_AVAILABLE)("integer ALU vs host CPU", () => {
   beforeAll(() => { suite.run(64); suite.run(32); }, 120_000);
-  for (const g of suite.groups) it(g, () => suite.check(g));
+  for (const g of suite.groups) it.skipIf(suite.skips(g))(g, () => suite.check(g));
 });

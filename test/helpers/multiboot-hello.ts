@@ -1,4 +1,4 @@
-/** A bare multiboot v1 kernel (a.out kludge, nasm) that prints on COM1 and exits via port 0xF4. */
+/** Bare multiboot v1 kernels (a.out kludge, nasm) that talk on COM1; hello exits via port 0xF4. */
 import { nasm } from "./nasm.js";
 
 /** Prints `message` on COM1 (polling LSR.THRE), then writes `exitValue` to isa-debug-exit. */
@@ -44,6 +44,45 @@ export function multibootHello(message: string, exitValue: number): Uint8Array {
     mov eax, 0x7f
     out dx, eax
     hlt
+  msg: db ${bytes}, 0
+`, 32, 0x100000);
+}
+
+/** Prints `message` on COM1, then echoes every byte COM1 receives back to it, forever. */
+export function multibootEcho(message: string): Uint8Array {
+  const bytes = [...new TextEncoder().encode(message)].join(", ");
+  return nasm(`
+  align 4
+  mb_header: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb_header, 0x100000, 0, 0, start
+  start:
+    mov esp, 0x90000             ; multiboot leaves ESP undefined
+    mov esi, msg
+  next:
+    mov bl, [esi]
+    inc esi
+    test bl, bl
+    jz echo
+    call putc
+    jmp next
+  echo:
+    mov dx, 0x3fd
+    in al, dx
+    test al, 1                   ; LSR.DR
+    jz echo
+    mov dx, 0x3f8
+    in al, dx
+    mov bl, al
+    call putc
+    jmp echo
+  putc:                          ; BL -> COM1 once THR is empty
+    mov dx, 0x3fd
+    in al, dx
+    test al, 0x20
+    jz putc
+    mov dx, 0x3f8
+    mov al, bl
+    out dx, al
+    ret
   msg: db ${bytes}, 0
 `, 32, 0x100000);
 }

@@ -1,10 +1,11 @@
 /**
  * Tests of the pure CLI parser: QEMU spellings, defaults, and one-line errors for every
- * kind of mistake.
+ * kind of mistake; and where the monitor goes for a set of options (run.ts monitorPlan).
  */
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../common/errors.js";
 import { DEFAULT_MEMORY_BYTES, parseArgs, parseMemorySize, type RunOptions } from "./args.js";
+import { monitorPlan } from "./run.js";
 
 function run(...argv: string[]): RunOptions {
   const c = parseArgs(argv);
@@ -21,6 +22,25 @@ function errorOf(argv: string[]): string {
   }
   throw new Error("no error");
 }
+
+describe("monitor options", () => {
+  it("-monitor is undefined unless given; mon:stdio marks the serial as shared with the monitor", () => {
+    expect(run("-kernel", "k").monitor).toBeUndefined();
+    expect(run("-monitor", "stdio").monitor).toBe("stdio");
+    expect(run("-serial", "mon:stdio").serial).toEqual([{ kind: "stdio", monitor: true }]);
+    expect(() => parseArgs(["-monitor", "tcp::4444"])).toThrow(/unsupported -monitor 'tcp::4444' \(supported: none, stdio\)/);
+  });
+
+  it("monitorPlan: alone, multiplexed with the console (which has the focus first), or off", () => {
+    expect(monitorPlan(run("-monitor", "stdio", "-serial", "file:x"))).toBe("stdio");
+    expect(monitorPlan(run("-monitor", "stdio"))).toBe("mux-monitor");
+    expect(monitorPlan(run("-nographic"))).toBe("mux-console");
+    expect(monitorPlan(run("-serial", "mon:stdio"))).toBe("mux-console");
+    expect(monitorPlan(run("-nographic", "-monitor", "none"))).toBe("none");
+    expect(monitorPlan(run("-nographic", "-serial", "null"))).toBe("none");
+    expect(monitorPlan(run())).toBe("none");
+  });
+});
 
 describe("parseArgs", () => {
   it("parses the QEMU command line of the README", () => {

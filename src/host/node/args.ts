@@ -8,7 +8,8 @@
 import { ConfigError } from "../../common/errors.js";
 import type { LogCategory } from "../../common/log.js";
 
-export type SerialBackend = { kind: "stdio" } | { kind: "null" } | { kind: "file"; path: string };
+/** `mon:stdio` is stdio with the monitor multiplexed on it (`monitor: true`). */
+export type SerialBackend = { kind: "stdio"; monitor?: true } | { kind: "null" } | { kind: "file"; path: string };
 export type MachineType = "pc" | "microvm";
 export type CpuModel = "qemu64" | "max";
 
@@ -34,7 +35,8 @@ export interface RunOptions {
   /** -icount: deterministic virtual time, `shift` = log2 ns per instruction. */
   icount: { shift: number | "auto" } | undefined;
   accel: "tcg";
-  monitor: "none" | "stdio";
+  /** undefined: not given (QEMU: -nographic multiplexes the monitor with the serial on stdio). */
+  monitor: "none" | "stdio" | undefined;
   display: "none";
 }
 
@@ -63,7 +65,7 @@ export function defaultRunOptions(): RunOptions {
     kernel: undefined, initrd: undefined, append: "", memoryBytes: DEFAULT_MEMORY_BYTES,
     machine: "pc", cpu: { model: "qemu64", physBits: undefined }, smp: 1, nographic: false,
     serial: [], noReboot: false, gdb: undefined, startStopped: false, debug: [],
-    logFile: undefined, icount: undefined, accel: "tcg", monitor: "none", display: "none",
+    logFile: undefined, icount: undefined, accel: "tcg", monitor: undefined, display: "none",
   };
 }
 
@@ -96,7 +98,8 @@ function parseCpu(v: string): RunOptions["cpu"] {
 }
 
 function parseSerial(v: string): SerialBackend {
-  if (v === "stdio" || v === "mon:stdio") return { kind: "stdio" };
+  if (v === "stdio") return { kind: "stdio" };
+  if (v === "mon:stdio") return { kind: "stdio", monitor: true };
   if (v === "null" || v === "none") return { kind: "null" };
   if (v.startsWith("file:") && v.length > 5) return { kind: "file", path: v.slice(5) };
   return err(`unsupported -serial backend '${v}' (supported: stdio, null, file:PATH)`);
@@ -158,7 +161,7 @@ const FLAGS: Record<string, FlagSpec> = {
   D: { value: true, apply: (o, v) => { o.logFile = v; } },
   icount: { value: true, apply: (o, v) => { o.icount = parseIcount(v); } },
   accel: { value: true, apply: (o, v) => { o.accel = oneOf("-accel", ["tcg"], v); } },
-  monitor: { value: true, apply: (o, v) => { o.monitor = oneOf("-monitor", ["none", "stdio"], v); } },
+  monitor: { value: true, apply: (o, v) => { o.monitor = oneOf<"none" | "stdio">("-monitor", ["none", "stdio"], v); } },
   display: { value: true, apply: (o, v) => { o.display = oneOf("-display", ["none"], v); } },
 };
 
@@ -261,7 +264,8 @@ Boot options:
   -D FILE             write logs to FILE instead of stderr
   -icount N|auto      deterministic virtual time, 2^N ns per instruction
   -accel tcg          the only accelerator
-  -monitor none|stdio monitor backend
+  -monitor none|stdio the human monitor on stdio (default with -nographic:
+                      shared with the serial console, C-a c switches)
   -display none       the only display
   --help, --version
 

@@ -20,6 +20,12 @@ describe("EscapeFilter", () => {
     expect(f.feed(bytes("xb"))).toEqual({ data: bytes("b"), commands: ["exit"] });
     expect(f.feed(bytes("\x01h\x01\x01\x01B\x01zq"))).toEqual({ data: bytes("\x01q"), commands: ["help", "break"] });
   });
+
+  it("split keeps data and commands in typed order (C-a c is the monitor key)", () => {
+    const f = new EscapeFilter();
+    expect(f.split(bytes("ab\x01cinfo\r\x01Cxy\x01"))).toEqual([bytes("ab"), "monitor", bytes("info\r"), "monitor", bytes("xy")]);
+    expect(f.split(bytes("x"))).toEqual(["exit"]);
+  });
 });
 
 describe("StdioCharBackend", () => {
@@ -50,6 +56,22 @@ describe("StdioCharBackend", () => {
     expect(exits).toBe(1);
     expect(out()).toContain("login: ");
     expect(out()).toContain("C-a x    exit emulator");
+    be.dispose();
+  });
+
+  it("hands typed bytes to inputTarget while one is set, and reports C-a c", async () => {
+    const { stdin, be } = setup(false);
+    const guest: string[] = [];
+    const monitor: string[] = [];
+    let keys = 0;
+    be.onInput((d) => guest.push(String.fromCharCode(...d)));
+    be.onMonitorKey(() => {
+      keys++;
+      be.inputTarget = be.inputTarget ? undefined : (d) => monitor.push(String.fromCharCode(...d));
+    });
+    stdin.write(Buffer.from("ls\x01cinfo\r\x01cpwd"));
+    await new Promise((r) => setImmediate(r));
+    expect({ guest, monitor, keys }).toEqual({ guest: ["ls", "pwd"], monitor: ["info\r"], keys: 2 });
     be.dispose();
   });
 

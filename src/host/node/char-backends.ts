@@ -2,7 +2,8 @@
  * Node character backends for `-serial` (QEMU chardevs): stdio, file and null, behind the
  * core's CharBackend interface (src/devices/char-backend.ts). The stdio backend puts a TTY
  * in raw mode (so ^C reaches the guest, as with QEMU -nographic) and understands QEMU's
- * Ctrl-A escapes: `C-a x` exits, `C-a h` prints help, `C-a C-a` sends a literal C-a.
+ * Ctrl-A escapes: `C-a x` exits, `C-a h` prints help, `C-a c` switches between the console
+ * and the monitor when they share stdio (monitor-stdio.ts), `C-a C-a` sends a literal C-a.
  */
 
 import { closeSync, openSync, writeSync } from "node:fs";
@@ -14,16 +15,21 @@ import type { SerialBackend } from "./args.js";
 
 const CTRL_A = 0x01;
 
-export type EscapeCommand = "exit" | "help" | "break";
+export type EscapeCommand = "exit" | "help" | "break" | "monitor";
 
 /** Splits host input into bytes for the guest and Ctrl-A escape commands (QEMU mux keys). */
 export class EscapeFilter {
   private _pendingEscape = false;
 
-  /** Returns the guest bytes of `chunk` and the commands typed in it, in order. */
-  feed(chunk: Uint8Array): { data: Uint8Array; commands: EscapeCommand[] } {
-    const data: number[] = [];
-    const commands: EscapeCommand[] = [];
+  /** The data runs and commands of `chunk` in the order they were typed. */
+  split(chunk: Uint8Array): (Uint8Array | EscapeCommand)[] {
+    const out: (Uint8Array | EscapeCommand)[] = [];
+    let data: number[] = [];
+    const command = (c: EscapeCommand): void => {
+      if (data.length) out.push(Uint8Array.from(data));
+      data = [];
+      out.push(c);
+    };
     for (const b of chunk) {
       if (!this._pendingEscape) {
         if (b === CTRL_A) this._pendingEscape = true;
@@ -33,18 +39,31 @@ export class EscapeFilter {
       this._pendingEscape = false;
       const key = String.fromCharCode(b).toLowerCase();
       if (b === CTRL_A) data.push(CTRL_A);
-      else if (key === "x") commands.push("exit");
-      else if (key === "h" || key === "?") commands.push("help");
-      else if (key === "b") commands.push("break");
-      // Other keys (QEMU: c monitor, s sync, t timestamps) are ignored.
+      else if (key === "x") command("exit");
+      else if (key === "h" || key === "?") command("help");
+      else if (key === "b") command("break");
+      else if (key === "c") command("monitor");
+      // Other keys (QEMU: s sync, t timestamps) are ignored.
     }
-    return { data: Uint8Array.from(data), commands };
+    if (data.length) out.push(Uint8Array.from(data));
+    return out;
+  }
+
+  /** Returns the guest bytes of `chunk` and the commands typed in it, in order. */
+  feed(chunk: Uint8Array): { data: Uint8Array; commands: EscapeCommand[] } {
+    const parts = this.split(chunk);
+    const data = parts.filter((p): p is Uint8Array => typeof p !== "string");
+    const bytes = new Uint8Array(data.reduce((n, d) => n + d.length, 0));
+    let at = 0;
+    for (const d of data) { bytes.set(d, at); at += d.length; }
+    return { data: bytes, commands: parts.filter((p): p is EscapeCommand => typeof p === "string") };
   }
 }
 
 export const ESCAPE_HELP = [
   "C-a h    print this help",
   "C-a x    exit emulator",
+  "C-a c    switch between console and monitor",
   "C-a b    send break (not supported yet)",
   "C-a C-a  send C-a",
 ].join("\r\n");
@@ -56,14 +75,25 @@ export type InputStream = Readable & { isTTY?: boolean; setRawMode?(mode: boolea
 export class StdioCharBackend implements CharBackend {
   private readonly _input = new Emitter<Uint8Array>();
   private readonly _exit = new Emitter<void>();
+  private readonly _monitorKey = new Emitter<void>();
   private readonly _filter = new EscapeFilter();
   private readonly _onData = (chunk: Buffer): void => this._receive(chunk);
   private _rawModeSet = false;
   readonly onInput: Event<Uint8Array> = this._input.event;
   /** Fires when the user types C-a x. */
   readonly onExitRequest: Event<void> = this._exit.event;
+  /** Fires when the user types C-a c (the stdio monitor toggles its focus). */
+  readonly onMonitorKey: Event<void> = this._monitorKey.event;
+  /**
+   * Where typed bytes go instead of the guest (the monitor while it has the focus);
+   * undefined: to the guest. Ctrl-A escapes work either way.
+   */
+  inputTarget: ((bytes: Uint8Array) => void) | undefined;
+  /** Whether stdin is a terminal (put in raw mode: nothing echoes what is typed). */
+  readonly isTty: boolean;
 
   constructor(private readonly _in: InputStream, private readonly _out: Writable) {
+    this.isTty = _in.isTTY === true;
     if (_in.isTTY && _in.setRawMode) {
       _in.setRawMode(true);
       this._rawModeSet = true;
@@ -75,12 +105,19 @@ export class StdioCharBackend implements CharBackend {
     this._out.write(bytes);
   }
 
+  /** Text for the terminal (the monitor's output). */
+  writeText(text: string): void {
+    this._out.write(text);
+  }
+
   private _receive(chunk: Uint8Array): void {
-    const { data, commands } = this._filter.feed(chunk);
-    if (data.length) this._input.fire(data);
-    for (const c of commands) {
-      if (c === "exit") this._exit.fire();
-      else if (c === "help") this._out.write(`\r\n${ESCAPE_HELP}\r\n`);
+    for (const part of this._filter.split(chunk)) {
+      if (typeof part !== "string") {
+        if (this.inputTarget) this.inputTarget(part);
+        else this._input.fire(part);
+      } else if (part === "exit") this._exit.fire();
+      else if (part === "help") this._out.write(`\r\n${ESCAPE_HELP}\r\n`);
+      else if (part === "monitor") this._monitorKey.fire();
     }
   }
 
@@ -90,6 +127,7 @@ export class StdioCharBackend implements CharBackend {
     if (this._rawModeSet) this._in.setRawMode?.(false);
     this._input.dispose();
     this._exit.dispose();
+    this._monitorKey.dispose();
   }
 }
 

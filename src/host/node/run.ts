@@ -1,22 +1,87 @@
 /**
- * The boot path of the Node CLI: turns validated RunOptions into a running machine (-M pc or microvm), drives
- * it in real time (virtual time follows the host clock; -icount makes it deterministic),
- * sleeps while the guest idles, and resolves to the exit status: the guest's power-off code,
- * isa-debug-exit's (v << 1) | 1, 0 for a reset with -no-reboot, or 0 after `C-a x`.
+ * The boot path of the Node CLI: turns validated RunOptions into a running machine (the board
+ * -M names: pc or microvm), drives it in real time (virtual time follows the host clock;
+ * -icount makes it deterministic), sleeps while the guest idles, and resolves to the exit
+ * status: the guest's power-off code, isa-debug-exit's (v << 1) | 1, 0 for a reset with
+ * -no-reboot, or 0 after `C-a x` or the monitor's `quit`. The monitor's `stop` pauses the
+ * loop (no slices run, virtual time frozen) until `cont`; -S starts that way.
  */
 
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError } from "../../common/errors.js";
 import type { LogSink } from "../../common/log.js";
+import type { Writable } from "node:stream";
 import { createMachine } from "../../machine/create.js";
-import type { SliceResult } from "../../machine/machine.js";
+import type { Machine, SliceResult } from "../../machine/machine.js";
+import type { VirtualClock } from "../../devices/virtual-clock.js";
+import { Monitor, type RunControl } from "../../monitor/monitor.js";
 import type { RunOptions } from "./args.js";
-import { createCharBackend, StdioCharBackend } from "./char-backends.js";
+import { createCharBackend, StdioCharBackend, type InputStream } from "./char-backends.js";
+import { StdioMonitor } from "./monitor-stdio.js";
 
 /** Where the CLI writes text; injected so tests can capture it. */
 export interface HostIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The terminal for `-serial stdio` and the monitor (default: process.stdin/stdout). */
+  stdio?: { stdin: InputStream; stdout: Writable };
+}
+
+/**
+ * Where the monitor lives: nowhere, alone on stdio, or multiplexed with the serial console
+ * on stdio (focus at start on the monitor or on the console).
+ */
+export type MonitorPlan = "none" | "stdio" | "mux-monitor" | "mux-console";
+
+export function monitorPlan(o: RunOptions): MonitorPlan {
+  const serialStdio = o.serial[0]?.kind === "stdio";
+  if (o.monitor === "none") return "none";
+  if (o.monitor === "stdio") return serialStdio ? "mux-monitor" : "stdio";
+  const s = o.serial[0];
+  return serialStdio && (o.nographic || (s?.kind === "stdio" && s.monitor === true)) ? "mux-console" : "none";
+}
+
+/** The host's side of the monitor's stop/cont/quit, which the run loop obeys. */
+export class HostRunControl implements RunControl {
+  running = true;
+  exitCode: number | undefined;
+  private _waiters: (() => void)[] = [];
+
+  constructor(private readonly _clock: VirtualClock) {}
+
+  stop(): void {
+    if (!this.running) return;
+    this.running = false;
+    this._clock.pause();
+    this._wake();
+  }
+  cont(): void {
+    if (this.running) return;
+    this.running = true;
+    this._clock.resume();
+    this._wake();
+  }
+  quit(exitCode: number): void {
+    this.exitCode ??= exitCode;
+    this._wake();
+  }
+  /** Resolves at the next stop, cont or quit, or after `ms` (default: no time limit). */
+  wait(ms = Infinity): Promise<void> {
+    return new Promise((res) => {
+      const done = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        this._waiters = this._waiters.filter((w) => w !== done);
+        res();
+      };
+      const timer = ms === Infinity ? undefined : setTimeout(done, ms);
+      this._waiters.push(done);
+    });
+  }
+  private _wake(): void {
+    const w = this._waiters;
+    this._waiters = [];
+    for (const f of w) f();
+  }
 }
 
 /** Instructions per slice between looks at host events (stdin, timers). */
@@ -44,36 +109,67 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const kernel = readFile(options.kernel!, "kernel");
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpec = options.serial[0] ?? { kind: "null" as const };
-  const serial = createCharBackend(serialSpec, { stdin: process.stdin, stdout: process.stdout });
+  const plan = monitorPlan(options);
+  if (options.startStopped && plan === "none")
+    throw new ConfigError("-S needs a monitor to continue (use -monitor stdio; the gdbstub is not available yet)");
+  const streams = io.stdio ?? { stdin: process.stdin, stdout: process.stdout };
+  let stdio: StdioCharBackend | undefined;
+  const sharedStdio = (): StdioCharBackend => (stdio ??= new StdioCharBackend(streams.stdin, streams.stdout));
+  const serial = serialSpec.kind === "stdio" ? sharedStdio() : createCharBackend(serialSpec, streams);
   const logSink: LogSink = options.logFile
     ? (cat, msg) => appendFileSync(options.logFile!, `[${cat}] ${msg}\n`)
     : (cat, msg) => io.stderr(`tsemu: [${cat}] ${msg}\n`);
   const deterministic = options.icount !== undefined;
-  const m = createMachine({
-    board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
-    clock: deterministic ? { mode: "deterministic" } : { mode: "realtime", hostNowNs },
-    logSink, log: options.debug, noReboot: options.noReboot, nowMs: () => performance.now(),
-    rtcStartMs: deterministic ? undefined : Date.now(),
-  });
-  let userExit = false;
-  if (serial instanceof StdioCharBackend) serial.onExitRequest(() => { userExit = true; m.cpu.requestStop(); });
+  let m: Machine;
   try {
-    return await drive(m.runSlice.bind(m), () => userExit, (ns) => ns - m.clock.now());
-  } finally {
-    m.dispose();
+    m = createMachine({
+      board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
+      clock: deterministic ? { mode: "deterministic" } : { mode: "realtime", hostNowNs },
+      logSink, log: options.debug, noReboot: options.noReboot, nowMs: () => performance.now(),
+      rtcStartMs: deterministic ? undefined : Date.now(),
+    });
+  } catch (e) {
+    stdio?.dispose();
     serial.dispose();
+    throw e;
+  }
+  const control = new HostRunControl(m.clock);
+  if (options.startStopped) control.stop();
+  let monitor: StdioMonitor | undefined;
+  if (plan !== "none") {
+    monitor = new StdioMonitor(sharedStdio(), new Monitor(m, control), {
+      multiplexed: plan !== "stdio", startFocused: plan !== "mux-console", ending: () => control.exitCode !== undefined,
+    });
+  }
+  stdio?.onExitRequest(() => control.quit(0));
+  try {
+    return await drive(m, control);
+  } finally {
+    monitor?.dispose();
+    m.dispose();
+    stdio?.dispose();
+    if (serial !== stdio) serial.dispose();
   }
 }
 
-/** Run slices, yielding to the event loop regularly and sleeping through guest idle time. */
-async function drive(runSlice: (n: number) => SliceResult, userExit: () => boolean, nsUntil: (ns: number) => number): Promise<number> {
+/**
+ * Run slices, yielding to the event loop regularly (host input, the monitor) and sleeping
+ * through guest idle time; while the monitor has the guest stopped, wait for it.
+ */
+async function drive(m: Machine, control: HostRunControl): Promise<number> {
   for (;;) {
+    if (control.exitCode !== undefined) return control.exitCode;
+    if (!control.running) {
+      await control.wait();
+      continue;
+    }
     const start = performance.now();
     let r: SliceResult = { kind: "running" };
-    while (r.kind === "running" && !userExit() && performance.now() - start < YIELD_MS) r = runSlice(SLICE_INSNS);
-    if (userExit()) return 0;
+    while (r.kind === "running" && control.running && control.exitCode === undefined && performance.now() - start < YIELD_MS)
+      r = m.runSlice(SLICE_INSNS);
+    if (control.exitCode !== undefined) return control.exitCode;
     if (r.kind === "exit") return r.exitCode;
-    const waitMs = r.kind === "idle" ? Math.min(50, Math.max(0, nsUntil(r.untilNs) / 1e6)) : 0;
-    await new Promise<void>((res) => setTimeout(res, waitMs));
+    const waitMs = r.kind === "idle" ? Math.min(50, Math.max(0, (r.untilNs - m.clock.now()) / 1e6)) : 0;
+    await control.wait(waitMs);
   }
 }
