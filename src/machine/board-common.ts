@@ -76,13 +76,13 @@ export function buildBoard<T extends BoardMachine>(opts: MachineOptions, build: 
 }
 
 /**
- * RAM at 0, the two address spaces (2^52 of physical memory, 64 KiB of ports) and the
+ * RAM at 0 (the region named `ramName` in `info mtree`), the two address spaces (2^52 of physical memory, 64 KiB of ports) and the
  * interrupt controllers mapped where the platform tables say, wired LAPIC <-> IOAPIC <-> 8259.
  */
-export function createCore(m: Machine, tables: PlatformTablesConfig): BoardCore {
+export function createCore(m: Machine, tables: PlatformTablesConfig, ramName: string): BoardCore {
   const log = m.log;
   const sysRoot = MemoryRegion.container("system", 2 ** 52);
-  sysRoot.addSubregion(MemoryRegion.ram("ram", m.ram), 0);
+  sysRoot.addSubregion(MemoryRegion.ram(ramName, m.ram), 0);
   m.memory = m.own(new AddressSpace("memory", sysRoot, log));
   const ioRoot = MemoryRegion.container("io", 0x10000);
   m.io = m.own(new AddressSpace("I/O", ioRoot, log));

@@ -84,7 +84,7 @@ export function createMicrovmMachine(opts: MachineOptions): MicrovmMachine {
 function buildMicrovm(m: BoardMachine, opts: MachineOptions): MicrovmMachine {
   const tables = microvmPlatformTables();
   const gedCfg = tables.ged!;
-  const core = createCore(m, tables);
+  const core = createCore(m, tables, "microvm.ram");
   const isa = createIsaLegacy(m, core, opts);
   const ged = new AcpiGed("ged", {
     system: m, logger: m.log, irq: core.ioapic.irq[gedCfg.gsi]!, s5SleepType: gedCfg.s5SlpTyp, resetValue: gedCfg.resetValue,

@@ -65,7 +65,7 @@ function buildPc(m: BoardMachine, opts: MachineOptions): PcMachine {
   // Describe only what the board has: no PCIe ECAM (i440fx-style type-1 configuration only).
   const platformTables = { ...defaultPlatformTables(1), ecam: null };
 
-  const core = createCore(m, platformTables);
+  const core = createCore(m, platformTables, "pc.ram");
   const { sysRoot, ioRoot, isaIrq, ioapic } = core;
   const isa = createIsaLegacy(m, core, opts);
 
