@@ -1,9 +1,9 @@
 /**
  * Machine: one emulated computer, host-neutral. It owns the Wasm memory, the address spaces,
- * the device tree, the virtual clock and the CPU; a board function (pc.ts, microvm.ts) builds and wires
- * them. Hosts drive it with `runSlice()` and act on the result (keep going, idle until a
- * deadline, or stop with an exit code). Many machines can live in one process; `dispose()`
- * releases everything.
+ * the device tree, the virtual clock and the CPU; a board function (pc.ts, microvm.ts) builds
+ * and wires them. Hosts drive it with `runSlice()` and act on the result (keep going, idle
+ * until a deadline, or stop with an exit code). Many machines can live in one process;
+ * `dispose()` releases everything.
  */
 
 import { ConfigError } from "../common/errors.js";
