@@ -102,8 +102,10 @@ export class Hpet extends Device<HpetState> implements RegionOps {
   }
 
   protected onReset(): void {
+    const wasLegacy = this._s.config & CONF_LEGACY;
     this._s = this._blank();
     for (let i = 0; i < this._n; i++) { this._hostTimers[i]!.cancel(); this._updateLine(i); }
+    if (wasLegacy) this._onLegacy.fire(false); // reset clears LEG_RT_CNF: the PIT and RTC get their lines back
   }
 
   private get _enabled(): boolean { return (this._s.config & CONF_ENABLE) !== 0; }

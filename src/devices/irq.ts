@@ -51,3 +51,27 @@ export class IrqRecorder implements IrqLine {
     this.set(0);
   }
 }
+
+/**
+ * A board-level multiplexer: several sources, one output, and only the selected source drives
+ * it (e.g. IRQ 0 taken from the PIT or, in HPET legacy replacement mode, from HPET timer 0).
+ * Switching sources moves the output to the new source's current level.
+ */
+export class IrqSelector {
+  readonly inputs: readonly IrqPin[];
+  private _selected = 0;
+
+  constructor(private readonly _output: IrqLine, count: number) {
+    this.inputs = Array.from({ length: count }, (_, i) => new IrqPin((level) => { if (i === this._selected) this._output.set(level); }));
+  }
+
+  get selected(): number { return this._selected; }
+
+  select(index: number): void {
+    if (index === this._selected) return;
+    const before = this.inputs[this._selected]!.level;
+    this._selected = index;
+    const now = this.inputs[index]!.level;
+    if (now !== before) this._output.set(now);
+  }
+}

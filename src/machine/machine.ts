@@ -1,9 +1,9 @@
 /**
  * Machine: one emulated computer, host-neutral. It owns the Wasm memory, the address spaces,
- * the device tree, the virtual clock and the CPU; a board function (pc.ts) builds and wires
- * them. Hosts drive it with `runSlice()` and act on the result (keep going, idle until a
- * deadline, or stop with an exit code). Many machines can live in one process; `dispose()`
- * releases everything.
+ * the device tree, the virtual clock and the CPU; a board function (pc.ts, microvm.ts) builds
+ * and wires them. Hosts drive it with `runSlice()` and act on the result (keep going, idle
+ * until a deadline, or stop with an exit code). Many machines can live in one process;
+ * `dispose()` releases everything.
  */
 
 import { fmtSize } from "../boot/bytes.js";
@@ -19,8 +19,8 @@ import type { AddressSpace } from "../memory/address-space.js";
 import { WasmLayout } from "../memory/wasm-layout.js";
 
 export interface MachineOptions {
-  /** Board: "pc" (default). */
-  board?: "pc";
+  /** Board: "pc" (default) or "microvm" (src/machine/create.ts picks it). */
+  board?: "pc" | "microvm";
   /** Guest RAM in bytes (default 512 MiB, at most 3.5 GiB: all of it below the PCI hole). */
   memoryBytes?: number;
   /** -kernel: a bzImage, a PVH vmlinux or a multiboot image. */

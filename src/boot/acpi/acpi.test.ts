@@ -10,6 +10,7 @@ import { ArrayGuestMemory } from "../guest-memory.js";
 import { buildMpTable } from "../mptable.js";
 import { writeFirmwareTables } from "../firmware-tables.js";
 import { ACPI_RSDP_GPA } from "../layout.js";
+import { microvmPlatformTables } from "../../machine/microvm.js";
 
 const sum = (b: Uint8Array): number => b.reduce((s, x) => (s + x) & 0xff, 0);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -86,7 +87,7 @@ describe("ACPI tables", () => {
     expect(f.getUint32(36, true) % 64).toBe(0);
   });
   test("optional parts: no HPET, ECAM, PCI host or PM timer", () => {
-    const bare = buildAcpiTables({ ...cfg, hpet: null, ecam: null, pci: null, pm: { ...cfg.pm, pmTmrPort: 0 } });
+    const bare = buildAcpiTables({ ...cfg, hpet: null, ecam: null, pci: null, pm: { ...cfg.pm!, pmTmrPort: 0 } });
     expect(bare.blobs.map((b) => b.signature)).toEqual(["FACS", "DSDT", "FACP", "APIC", "XSDT", "RSDT", "RSD PTR "]);
     const f = new DataView(bare.blobs.find((b) => b.signature === "FACP")!.bytes.buffer);
     expect(f.getUint32(76, true)).toBe(0);
@@ -105,7 +106,7 @@ describe("ACPI tables", () => {
     expect(overrides).toEqual([[0, 2, 0], [9, 9, IntiFlags.LEVEL | IntiFlags.ACTIVE_HIGH]]);
   });
   test("DSDT holds _S5_ with the configured SLP_TYP and PCI0", () => {
-    const d = buildAcpiTables({ ...cfg, pm: { ...cfg.pm, s5SlpTyp: 5 } }).blobs.find((b) => b.signature === "DSDT")!.bytes;
+    const d = buildAcpiTables({ ...cfg, pm: { ...cfg.pm!, s5SlpTyp: 5 } }).blobs.find((b) => b.signature === "DSDT")!.bytes;
     expect(hex(d)).toContain("085c5f53355f1208040a050a050000");
     expect(hex(d)).toContain(hex(Uint8Array.from("PCI0", (c) => c.charCodeAt(0))));
   });
@@ -166,14 +167,67 @@ describe("ACPI tables", () => {
   });
 });
 
+describe("hardware-reduced ACPI (the microvm board's tables)", () => {
+  const cfg = microvmPlatformTables();
+  const t = buildAcpiTables(cfg);
+  const by = (s: string): Uint8Array => t.blobs.find((b) => b.signature === s)!.bytes;
+  test("FADT: HW_REDUCED_ACPI, no PM blocks or SCI, sleep and reset registers in the GED", () => {
+    const f = new DataView(by("FACP").buffer);
+    const gasAt = (o: number) => ({ space: f.getUint8(o), bits: f.getUint8(o + 1), access: f.getUint8(o + 3), addr: f.getUint32(o + 4, true) + f.getUint32(o + 8, true) * 2 ** 32 });
+    expect(f.getUint32(112, true)).toBe((1 << 20) | (1 << 10)); // HW_REDUCED_ACPI | RESET_REG_SUP
+    expect(f.getUint16(46, true)).toBe(0); // SCI_INT
+    for (const o of [56, 64, 76, 80]) expect(f.getUint32(o, true)).toBe(0);
+    expect(gasAt(244)).toEqual({ space: 0, bits: 8, access: 1, addr: 0xfea00200 }); // SLEEP_CONTROL_REG
+    expect(gasAt(256)).toEqual({ space: 0, bits: 8, access: 1, addr: 0xfea00201 }); // SLEEP_STATUS_REG
+    expect(gasAt(116)).toEqual({ space: 0, bits: 8, access: 1, addr: 0xfea00202 }); // RESET_REG
+    expect(f.getUint8(128)).toBe(0x42);
+    expect(f.getUint16(109, true) & 2).toBe(0); // no 8042
+  });
+  test("tables: FADT and MADT only; MADT overrides IRQ 0 alone", () => {
+    expect(t.blobs.map((b) => b.signature)).toEqual(["FACS", "DSDT", "FACP", "APIC", "XSDT", "RSDT", "RSD PTR "]);
+  });
+  test("DSDT: \\_S5 = 5, COM1, RTC, GED with _EVT, power button", () => {
+    const d = hex(by("DSDT"));
+    expect(d).toContain("085c5f53355f1208040a050a050000");
+    for (const n of ["COM1", "RTC_", "GED_", "PWRB", "EREG", "ESEL", "_EVT"]) expect(d).toContain(hex(Uint8Array.from(n, (c) => c.charCodeAt(0))));
+    expect(d).toContain("8906000301" + "09000000"); // Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive){9}
+    expect(d).toContain("4701f803f8030108" + "221000"); // IO(Decode16, 0x3F8, 0x3F8, 1, 8), IRQNoFlags(){4}
+  });
+  const iasl = spawnSync("iasl", ["-v"], { encoding: "utf8" }).status === 0;
+  test.skipIf(!iasl)("iasl disassembles the DSDT and FADT without errors", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tsemu-acpi-hw-"));
+    try {
+      for (const s of ["DSDT", "FACP"]) writeFileSync(join(dir, `${s}.dat`), by(s));
+      for (const s of ["DSDT", "FACP"]) expect(execFileSync("iasl", ["-d", join(dir, `${s}.dat`)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })).not.toMatch(/Error|Invalid/i);
+      const dsl = readFileSync(join(dir, "DSDT.dsl"), "utf8");
+      expect(dsl).toMatch(/Name \(_HID, "ACPI0013"/);
+      expect(dsl).toMatch(/Interrupt \(ResourceConsumer, Edge, ActiveHigh, Exclusive, ,, \)\s*\{\s*0x00000009,?\s*\}/);
+      expect(dsl).toMatch(/OperationRegion \(EREG, SystemMemory, 0xFEA00000, 0x04\)/);
+      expect(dsl).toMatch(/Field \(EREG, DWordAcc, NoLock, WriteAsZeros\)\s*\{\s*ESEL,\s*32\s*\}/);
+      expect(dsl).toMatch(/Method \(_EVT, 1, Serialized\)/);
+      expect(dsl).toMatch(/Notify \(PWRB, 0x80\)/);
+      expect(dsl).toMatch(/IO \(Decode16,\s*0x03F8,/);
+      expect(dsl).toMatch(/IRQNoFlags \(\)\s*\{4\}/);
+      const facp = readFileSync(join(dir, "FACP.dsl"), "utf8");
+      expect(facp).toMatch(/Hardware Reduced \(V5\) : 1/);
+      expect(facp).not.toMatch(/Incorrect|Warning/i);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("config validation", () => {
   test("bad configs are ConfigErrors naming the problem", () => {
     const cfg = defaultPlatformTables(1);
     expect(() => buildAcpiTables({ ...cfg, apicIds: [0, 0] })).toThrow(/APIC ids must be distinct/);
-    expect(() => buildAcpiTables({ ...cfg, pm: { ...cfg.pm, s5SlpTyp: 9 } })).toThrow(/SLP_TYP/);
+    expect(() => buildAcpiTables({ ...cfg, pm: { ...cfg.pm!, s5SlpTyp: 9 } })).toThrow(/SLP_TYP/);
     expect(() => buildMpTable({ ...cfg, isaOverrides: [{ irq: 0, gsi: 99, flags: 0 }] })).toThrow(/ISA override/);
     expect(() => buildAcpiTables({ ...cfg, pci: { ...cfg.pci!, intxGsis: [16, 17, 18, 30] } })).toThrow(/INTx/);
     expect(() => buildAcpiTables({ ...cfg, apicIds: Array.from({ length: 300 }, (_, i) => i) })).toThrow(/CPUs/);
+    expect(() => buildAcpiTables({ ...cfg, pm: null })).toThrow(/exactly one of/);
+    expect(() => buildAcpiTables({ ...microvmPlatformTables(), pm: cfg.pm })).toThrow(/exactly one of/);
+    expect(() => buildAcpiTables({ ...microvmPlatformTables(), isaDevices: [{ name: "COM1", hid: "PNP0501", uid: 1, io: [{ port: 0x3f8, len: 8 }], irqs: [20] }] })).toThrow(/ISA device COM1: IRQ/);
   });
   test("a large machine still fits (64 CPUs)", () => {
     expect(buildAcpiTables(defaultPlatformTables(64)).blobs.length).toBe(9);

@@ -11,6 +11,8 @@ export type Aml = Uint8Array;
 const ZERO_OP = 0x00, ONE_OP = 0x01, ONES_OP = 0xff, NAME_OP = 0x08, BYTE_PREFIX = 0x0a, WORD_PREFIX = 0x0b;
 const DWORD_PREFIX = 0x0c, STRING_PREFIX = 0x0d, QWORD_PREFIX = 0x0e, SCOPE_OP = 0x10, BUFFER_OP = 0x11;
 const PACKAGE_OP = 0x12, EXT_OP = 0x5b, DEVICE_OP = 0x82, ROOT = 0x5c, DUAL_NAME = 0x2e, MULTI_NAME = 0x2f;
+const METHOD_OP = 0x14, OP_REGION_OP = 0x80, FIELD_OP = 0x81, STORE_OP = 0x70, AND_OP = 0x7b, LEQUAL_OP = 0x93;
+const IF_OP = 0xa0, NOTIFY_OP = 0x86, LOCAL0_OP = 0x60, NULL_NAME = 0x00;
 
 export function concat(parts: readonly Aml[]): Aml {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
@@ -98,6 +100,52 @@ export function device(n: string, body: readonly Aml[]): Aml {
   return withPkgLength(bytes(EXT_OP, DEVICE_OP), concat([nameString(n), ...body]));
 }
 
+// ---- Control methods and operation regions (20.2.5) ----
+
+/** Method(name, argCount, Serialized?) { body }. */
+export function method(n: string, args: number, serialized: boolean, body: readonly Aml[]): Aml {
+  if (!Number.isInteger(args) || args < 0 || args > 7) throw new ConfigError(`AML method with ${args} arguments`);
+  return withPkgLength(bytes(METHOD_OP), concat([nameString(n), bytes(args | (serialized ? 8 : 0)), ...body]));
+}
+
+/** Region spaces of OperationRegion (Table 19.x): SystemMemory, SystemIO. */
+export const enum RegionSpace { SYSTEM_MEMORY = 0, SYSTEM_IO = 1 }
+
+/** OperationRegion(name, space, offset, length). */
+export function opRegion(n: string, space: RegionSpace, offset: number, length: number): Aml {
+  return concat([bytes(EXT_OP, OP_REGION_OP), nameString(n), bytes(space), int(offset), int(length)]);
+}
+
+/** Field(region, DWordAcc, NoLock, WriteAsZeros) { name, bits; ... }. */
+export function fieldDwordWriteAsZeros(region: string, fields: readonly [string, number][]): Aml {
+  const DWORD_ACC = 3, WRITE_AS_ZEROS = 2 << 5;
+  // A NamedField is a NameSeg and its width in bits encoded as a PkgLength value.
+  const list = fields.map(([f, bits]) => concat([nameString(f), pkgLengthValue(bits)]));
+  return withPkgLength(bytes(EXT_OP, FIELD_OP), concat([nameString(region), bytes(DWORD_ACC | WRITE_AS_ZEROS), ...list]));
+}
+
+/** A bare PkgLength-encoded value (field widths): unlike pkgLength(), it does not count itself. */
+function pkgLengthValue(v: number): Aml {
+  if (v <= 0x3f) return bytes(v);
+  if (v < 0x1000) return bytes(0x40 | (v & 0xf), v >>> 4);
+  throw new ConfigError(`AML field of ${v} bits is too wide`);
+}
+
+/** Local0 (as a Store target or operand). */
+export const local0 = (): Aml => bytes(LOCAL0_OP);
+/** A reference to a named object by its NameString. */
+export const ref = (n: string): Aml => nameString(n);
+/** Store(source, target). */
+export const store = (source: Aml, target: Aml): Aml => concat([bytes(STORE_OP), source, target]);
+/** And(a, b) with no target (a value). */
+export const and = (a: Aml, b: Aml): Aml => concat([bytes(AND_OP), a, b, bytes(NULL_NAME)]);
+/** LEqual(a, b). */
+export const lequal = (a: Aml, b: Aml): Aml => concat([bytes(LEQUAL_OP), a, b]);
+/** If(predicate) { body }. */
+export const ifThen = (predicate: Aml, body: readonly Aml[]): Aml => withPkgLength(bytes(IF_OP), concat([predicate, ...body]));
+/** Notify(object, value). */
+export const notify = (object: string, value: number): Aml => concat([bytes(NOTIFY_OP), nameString(object), int(value)]);
+
 /** EISAID("PNP0A03") as its compressed 32-bit integer. */
 export function eisaId(id: string): Aml {
   if (!/^[A-Z]{3}[0-9A-F]{4}$/.test(id)) throw new ConfigError(`invalid EISA id "${id}"`);
@@ -139,6 +187,12 @@ export function irqNoFlags(irqs: readonly number[]): Aml {
 /** DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, NonCacheable, ReadWrite, ...). */
 export function dwordMemory(min: number, max: number): Aml {
   return bytes(0x87, ...le16(23), 0, ADDR_FLAGS, 1, ...le32(0), ...le32(min), ...le32(max), ...le32(0), ...le32(max - min + 1));
+}
+
+/** Interrupt(ResourceConsumer, Edge, ActiveHigh, Exclusive){gsi}: extended interrupt descriptor, 6.4.3.6. */
+export function interruptEdgeHigh(gsi: number): Aml {
+  const CONSUMER = 1, EDGE = 2;
+  return bytes(0x89, ...le16(6), CONSUMER | EDGE, 1, ...le32(gsi));
 }
 
 /** ResourceTemplate(){...}: the descriptors, an end tag, as a Buffer. */

@@ -48,6 +48,34 @@ export interface AcpiPmConfig {
   acpiDisable: number;
 }
 
+/**
+ * The Generic Event Device of a hardware-reduced ACPI platform (ACPI 6.x 5.6.9, shaped like
+ * QEMU's acpi-ged): an event selector register the DSDT's _EVT reads, and the sleep control,
+ * sleep status and reset registers the FADT describes with GAS (4.8.3.6, 4.8.3.7).
+ */
+export interface GedConfig {
+  /** ESEL: 4-byte event selector in system memory (bit 1 = power button). */
+  evtGpa: number;
+  /** SLEEP_CONTROL_REG at regsGpa + 0, SLEEP_STATUS_REG at + 1, RESET_REG at + 2 (bytes). */
+  regsGpa: number;
+  /** GSI of the GED interrupt (edge, active high, in _CRS). */
+  gsi: number;
+  /** SLP_TYP for S5 (the DSDT's \_S5 and the GED agree). */
+  s5SlpTyp: number;
+  /** Value written to RESET_REG to reset. */
+  resetValue: number;
+}
+
+/** A legacy device described in \_SB for PnP ACPI (COM1 PNP0501, RTC PNP0B00). */
+export interface AcpiIsaDevice {
+  name: string;
+  hid: string;
+  uid: number;
+  port: number;
+  ports: number;
+  irq: number;
+}
+
 export interface PciRootConfig {
   busStart: number;
   busEnd: number;
@@ -77,6 +105,8 @@ export interface IsaPnpDevice {
   io: readonly { port: number; len: number }[];
   /** ISA IRQs (edge-triggered, active-high). */
   irqs: readonly number[];
+  /** _UID, needed when two devices share a _HID (COM1/COM2). */
+  uid?: number;
 }
 
 /** PNP ids of the PS/2 keyboard and mouse, left out of the DSDT when there is no i8042. */
@@ -103,8 +133,12 @@ export interface PlatformTablesConfig {
   /** An i8042 keyboard controller exists (FADT IAPC_BOOT_ARCH). */
   i8042: boolean;
   isaOverrides: readonly IsaOverride[];
-  pm: AcpiPmConfig;
-  reset: { port: number; value: number };
+  /** ACPI fixed hardware (PM1, PM timer, GPE0, SCI); null on a hardware-reduced platform. */
+  pm: AcpiPmConfig | null;
+  /** Hardware-reduced ACPI (FADT HW_REDUCED_ACPI) through a GED; exactly one of pm and ged. */
+  ged: GedConfig | null;
+  /** Reset register in I/O space (fixed-hardware platforms; a GED has its own). */
+  reset: { port: number; value: number } | null;
   /** RTC CMOS index of the century byte (0 = none). */
   rtcCentury: number;
   hpet: { gpa: number; eventTimerBlockId: number; minTick: number } | null;
@@ -131,6 +165,7 @@ export function defaultPlatformTables(cpus = 1): PlatformTablesConfig {
       gpe0Port: DEFAULT_GPE0_PORT, gpe0Len: 4, sciIrq: DEFAULT_SCI_IRQ, s5SlpTyp: DEFAULT_S5_SLP_TYP,
       pmTimer32: true, smiCmdPort: 0, acpiEnable: 0, acpiDisable: 0,
     },
+    ged: null,
     reset: { port: DEFAULT_RESET_PORT, value: DEFAULT_RESET_VALUE },
     rtcCentury: DEFAULT_RTC_CENTURY_INDEX,
     hpet: { gpa: DEFAULT_HPET_GPA, eventTimerBlockId: DEFAULT_HPET_BLOCK_ID, minTick: 128 },
@@ -161,17 +196,26 @@ export function validatePlatformTables(cfg: PlatformTablesConfig): void {
   for (const o of cfg.isaOverrides) {
     if (!isInt(o.irq, 15) || !isInt(o.gsi, cfg.ioapicPins - 1) || !isInt(o.flags, 0xf)) fail(`ISA override IRQ ${o.irq} -> GSI ${o.gsi}`);
   }
-  const pm = cfg.pm;
-  for (const p of [pm.pm1aEvtPort, pm.pm1aCntPort, pm.pmTmrPort, pm.gpe0Port, pm.smiCmdPort, cfg.reset.port]) if (!isInt(p, 0xffff)) fail(`I/O port ${p} out of range`);
-  if (!isInt(pm.s5SlpTyp, 7)) fail(`S5 SLP_TYP ${pm.s5SlpTyp} (a 3-bit field)`);
-  if (!isInt(pm.sciIrq, 15)) fail(`SCI IRQ ${pm.sciIrq}`);
-  if (!isInt(pm.gpe0Len, 254) || pm.gpe0Len % 2 !== 0) fail(`GPE0 block length ${pm.gpe0Len} (must be even)`);
-  for (const a of [cfg.lapicGpa, cfg.ioapicGpa, cfg.hpet?.gpa ?? 0, cfg.ecam?.gpa ?? 0]) if (!isInt(a, 2 ** 52)) fail(`address ${a} out of range`);
+  const pm = cfg.pm, ged = cfg.ged;
+  if ((pm === null) === (ged === null)) fail("need exactly one of an ACPI PM block (pm) and a GED (hardware-reduced)");
+  if (pm) {
+    for (const p of [pm.pm1aEvtPort, pm.pm1aCntPort, pm.pmTmrPort, pm.gpe0Port, pm.smiCmdPort, cfg.reset?.port ?? 0]) if (!isInt(p, 0xffff)) fail(`I/O port ${p} out of range`);
+    if (!isInt(pm.s5SlpTyp, 7)) fail(`S5 SLP_TYP ${pm.s5SlpTyp} (a 3-bit field)`);
+    if (!isInt(pm.sciIrq, 15)) fail(`SCI IRQ ${pm.sciIrq}`);
+    if (!isInt(pm.gpe0Len, 254) || pm.gpe0Len % 2 !== 0) fail(`GPE0 block length ${pm.gpe0Len} (must be even)`);
+  }
+  if (ged) {
+    if (!isInt(ged.s5SlpTyp, 7)) fail(`S5 SLP_TYP ${ged.s5SlpTyp} (a 3-bit field)`);
+    if (!isInt(ged.gsi, cfg.ioapicPins - 1)) fail(`GED GSI ${ged.gsi} is not an IOAPIC pin`);
+    if (!isInt(ged.resetValue, 0xff)) fail(`GED reset value ${ged.resetValue}`);
+  }
+  for (const a of [cfg.lapicGpa, cfg.ioapicGpa, cfg.hpet?.gpa ?? 0, cfg.ecam?.gpa ?? 0, ged?.evtGpa ?? 0, ged?.regsGpa ?? 0]) if (!isInt(a, 2 ** 52)) fail(`address ${a} out of range`);
   if (cfg.ecam && (!isInt(cfg.ecam.startBus, 255) || !isInt(cfg.ecam.endBus, 255) || cfg.ecam.endBus < cfg.ecam.startBus)) fail("ECAM bus range");
   for (const d of cfg.isaDevices ?? []) {
     if (!/^[A-Z_][A-Z0-9_]{0,3}$/.test(d.name) || !/^[A-Z]{3}[0-9A-F]{4}$/.test(d.hid)) fail(`ISA device "${d.name}" (${d.hid}): bad name or PNP id`);
     if (d.io.some((r) => !isInt(r.port, 0xffff) || !isInt(r.len, 0xff) || r.len === 0 || r.port + r.len > 0x10000)) fail(`ISA device ${d.name}: I/O range out of range`);
     if (d.irqs.some((i) => !isInt(i, 15))) fail(`ISA device ${d.name}: IRQ must be 0..15`);
+    if (d.uid !== undefined && !isInt(d.uid, 0xffff)) fail(`ISA device ${d.name}: _UID ${d.uid}`);
   }
   const p = cfg.pci;
   if (p) {

@@ -1,12 +1,13 @@
 /**
  * ACPI table builders (ACPI spec 6.x, chapter 5.2): RSDP v2, XSDT, RSDT, FADT (revision 6,
- * not hardware-reduced), FACS, MADT, HPET (IA-PC HPET spec), MCFG (PCI Firmware spec) and the
- * DSDT (\_S5_ and \_SB.PCI0). Each takes the board's PlatformTablesConfig; nothing here knows
- * a port or address by itself.
+ * fixed hardware with a PM block, or hardware-reduced with a GED), FACS, MADT, HPET (IA-PC
+ * HPET spec), MCFG (PCI Firmware spec) and the DSDT (\_S5_, \_SB.PCI0, legacy PnP devices,
+ * the GED and its power button). Each takes the board's PlatformTablesConfig; nothing here
+ * knows a port or address by itself.
  */
 import { ByteWriter } from "../bytes.js";
 import * as aml from "./aml.js";
-import type { PlatformTablesConfig } from "./config.js";
+import type { GedConfig, PlatformTablesConfig } from "./config.js";
 import { I8042_PNP_IDS, IntiFlags } from "./config.js";
 import { checksum, finish, gas, OEM_ID, SDT_HEADER_SIZE, sdt } from "./sdt.js";
 
@@ -40,7 +41,7 @@ export function buildFacs(): Uint8Array {
 /** FADT flags (5.2.9 Table 5.10). */
 const enum FadtFlag {
   WBINVD = 1 << 0, PROC_C1 = 1 << 2, PWR_BUTTON = 1 << 4, SLP_BUTTON = 1 << 5, RTC_S4 = 1 << 7,
-  TMR_VAL_EXT = 1 << 8, RESET_REG_SUP = 1 << 10,
+  TMR_VAL_EXT = 1 << 8, RESET_REG_SUP = 1 << 10, HW_REDUCED_ACPI = 1 << 20,
 }
 /** IAPC_BOOT_ARCH (5.2.9.3): LEGACY_DEVICES, 8042. */
 const BOOT_ARCH_LEGACY = 1 << 0, BOOT_ARCH_8042 = 1 << 1;
@@ -49,26 +50,45 @@ export const FADT_LENGTH = 276;
 
 /** FADT revision 6 (5.2.9 Table 5.9); offsets are the spec's byte offsets. */
 export function buildFadt(cfg: PlatformTablesConfig, facsGpa: number, dsdtGpa: number): Uint8Array {
-  const pm = cfg.pm;
   const w = sdt("FACP", FADT_LENGTH, FADT_REVISION);
-  w.u32(36, facsGpa).u32(40, dsdtGpa).u8(45, 0).u16(46, pm.sciIrq).u32(48, pm.smiCmdPort)
-    .u8(52, pm.acpiEnable).u8(53, pm.acpiDisable)
-    .u32(56, pm.pm1aEvtPort).u32(64, pm.pm1aCntPort).u32(76, pm.pmTmrPort).u32(80, pm.gpe0Port)
-    .u8(88, 4).u8(89, 2).u8(91, pm.pmTmrPort ? 4 : 0).u8(92, pm.gpe0Port ? pm.gpe0Len : 0)
-    .u16(96, 0xfff).u16(98, 0xfff).u8(108, cfg.rtcCentury)
-    .u16(109, (cfg.pic8259 ? BOOT_ARCH_LEGACY : 0) | (cfg.i8042 ? BOOT_ARCH_8042 : 0));
-  let flags = FadtFlag.WBINVD | FadtFlag.PROC_C1 | FadtFlag.PWR_BUTTON | FadtFlag.SLP_BUTTON | FadtFlag.RTC_S4 | FadtFlag.RESET_REG_SUP;
-  if (pm.pmTimer32) flags |= FadtFlag.TMR_VAL_EXT;
-  w.u32(112, flags);
-  gas(w, 116, SPACE_IO, 8, 1, cfg.reset.port);
-  w.u8(128, cfg.reset.value).u8(131, 0);
+  w.u32(36, facsGpa).u32(40, dsdtGpa).u8(45, 0).u8(108, cfg.rtcCentury)
+    .u16(109, (cfg.pic8259 ? BOOT_ARCH_LEGACY : 0) | (cfg.i8042 ? BOOT_ARCH_8042 : 0)).u8(131, 0);
   w.u64(140, dsdtGpa);
-  gas(w, 148, SPACE_IO, 32, 0, pm.pm1aEvtPort);
-  gas(w, 172, SPACE_IO, 16, 0, pm.pm1aCntPort);
-  if (pm.pmTmrPort) gas(w, 208, SPACE_IO, 32, 0, pm.pmTmrPort);
-  if (pm.gpe0Port) gas(w, 220, SPACE_IO, pm.gpe0Len * 8, 0, pm.gpe0Port);
+  const pm = cfg.pm;
+  if (pm) {
+    w.u16(46, pm.sciIrq).u32(48, pm.smiCmdPort).u8(52, pm.acpiEnable).u8(53, pm.acpiDisable)
+      .u32(56, pm.pm1aEvtPort).u32(64, pm.pm1aCntPort).u32(76, pm.pmTmrPort).u32(80, pm.gpe0Port)
+      .u8(88, 4).u8(89, 2).u8(91, pm.pmTmrPort ? 4 : 0).u8(92, pm.gpe0Port ? pm.gpe0Len : 0)
+      .u16(96, 0xfff).u16(98, 0xfff);
+    let flags = FadtFlag.WBINVD | FadtFlag.PROC_C1 | FadtFlag.PWR_BUTTON | FadtFlag.SLP_BUTTON | FadtFlag.RTC_S4;
+    if (pm.pmTimer32) flags |= FadtFlag.TMR_VAL_EXT;
+    if (cfg.reset) {
+      flags |= FadtFlag.RESET_REG_SUP;
+      gas(w, 116, SPACE_IO, 8, 1, cfg.reset.port);
+      w.u8(128, cfg.reset.value);
+    }
+    w.u32(112, flags);
+    gas(w, 148, SPACE_IO, 32, 0, pm.pm1aEvtPort);
+    gas(w, 172, SPACE_IO, 16, 0, pm.pm1aCntPort);
+    if (pm.pmTmrPort) gas(w, 208, SPACE_IO, 32, 0, pm.pmTmrPort);
+    if (pm.gpe0Port) gas(w, 220, SPACE_IO, pm.gpe0Len * 8, 0, pm.gpe0Port);
+  } else if (cfg.ged) {
+    // Hardware-reduced (4.1): no PM blocks and no SCI; sleep and reset go through the GED's
+    // byte registers in system memory (4.8.3.6 reset register, 4.8.3.7 sleep registers).
+    const g = cfg.ged;
+    w.u32(112, FadtFlag.HW_REDUCED_ACPI | FadtFlag.RESET_REG_SUP);
+    gas(w, 116, SPACE_MEMORY, 8, 1, g.regsGpa + GedReg.RESET);
+    w.u8(128, g.resetValue);
+    gas(w, 244, SPACE_MEMORY, 8, 1, g.regsGpa + GedReg.SLEEP_CTL);
+    gas(w, 256, SPACE_MEMORY, 8, 1, g.regsGpa + GedReg.SLEEP_STS);
+  }
   return finish(w);
 }
+
+/** Byte offsets of the GED's registers from GedConfig.regsGpa (QEMU's acpi-ged layout). */
+export const enum GedReg { SLEEP_CTL = 0, SLEEP_STS = 1, RESET = 2, COUNT = 3 }
+/** ESEL bit of the power-button event. */
+export const GED_EVENT_POWER_BUTTON = 1 << 1;
 
 /** MADT (5.2.12): local APICs, the IOAPIC, ISA overrides, LAPIC NMI on LINT1. */
 export function buildMadt(cfg: PlatformTablesConfig): Uint8Array {
@@ -99,19 +119,20 @@ export function buildMcfg(ecam: NonNullable<PlatformTablesConfig["ecam"]>): Uint
 }
 
 /**
- * DSDT: \_S5_ (SLP_TYP for PM1a/PM1b), \_SB.PCI0 (PNP0A03) with its _CRS windows, and the
- * legacy ISA devices (keyboard, mouse, RTC, serial) as \_SB.<name> with _HID and _CRS.
+ * DSDT: \_S5_ (SLP_TYP), the legacy ISA devices (keyboard, mouse, RTC, serial) as
+ * \_SB.<name> with _HID and _CRS, the GED of a hardware-reduced platform, and \_SB.PCI0
+ * (PNP0A03) with its _CRS windows.
  */
 export function buildDsdt(cfg: PlatformTablesConfig): Uint8Array {
-  const t = cfg.pm.s5SlpTyp;
+  const t = cfg.pm?.s5SlpTyp ?? cfg.ged?.s5SlpTyp ?? 0;
   const body: aml.Aml[] = [aml.name("\\_S5", aml.pkg([aml.int(t), aml.int(t), aml.int(0), aml.int(0)]))];
   const isa = (cfg.isaDevices ?? []).filter((d) => cfg.i8042 || !I8042_PNP_IDS.includes(d.hid));
-  if (isa.length) {
-    body.push(aml.scope("\\_SB", isa.map((d) => aml.device(d.name, [
-      aml.name("_HID", aml.eisaId(d.hid)),
-      aml.name("_CRS", aml.resourceTemplate([...d.io.map((r) => aml.ioPort(r.port, r.len)), ...(d.irqs.length ? [aml.irqNoFlags(d.irqs)] : [])])),
-    ]))));
-  }
+  const sb: aml.Aml[] = isa.map((d) => aml.device(d.name, [
+    aml.name("_HID", aml.eisaId(d.hid)),
+    ...(d.uid !== undefined ? [aml.name("_UID", aml.int(d.uid))] : []),
+    aml.name("_CRS", aml.resourceTemplate([...d.io.map((r) => aml.ioPort(r.port, r.len)), ...(d.irqs.length ? [aml.irqNoFlags(d.irqs)] : [])])),
+  ]));
+  if (cfg.ged) sb.push(...gedDevices(cfg.ged));
   if (cfg.pci) {
     const p = cfg.pci;
     const crs = aml.resourceTemplate([
@@ -121,17 +142,37 @@ export function buildDsdt(cfg: PlatformTablesConfig): Uint8Array {
       aml.wordIo(p.configPort + 8, 0xffff),
       aml.dwordMemory(p.mmio32Start, p.mmio32End),
     ]);
-    body.push(aml.scope("\\_SB", [aml.device("PCI0", [
+    sb.push(aml.device("PCI0", [
       aml.name("_HID", aml.eisaId("PNP0A03")),
       aml.name("_ADR", aml.int(0)),
       aml.name("_UID", aml.int(0)),
       aml.name("_CRS", crs),
       ...(p.intxGsis ? [aml.name("_PRT", prt(p.intxGsis))] : []),
-    ])]));
+    ]));
   }
+  if (sb.length > 0) body.push(aml.scope("\\_SB", sb));
   const code = aml.concat(body);
   const w = sdt("DSDT", SDT_HEADER_SIZE + code.length, 2).set(SDT_HEADER_SIZE, code);
   return finish(w);
+}
+
+/**
+ * \_SB.GED (ACPI0013, 5.6.9): its interrupt in _CRS, ESEL mapped by an OperationRegion, and
+ * _EVT, which reads ESEL (the read clears it) and notifies \_SB.PWRB (PNP0C0C) of a press.
+ */
+function gedDevices(g: GedConfig): aml.Aml[] {
+  const pressed = aml.lequal(aml.and(aml.local0(), aml.int(GED_EVENT_POWER_BUTTON)), aml.int(GED_EVENT_POWER_BUTTON));
+  return [
+    aml.device("GED", [
+      aml.name("_HID", aml.str("ACPI0013")),
+      aml.name("_UID", aml.int(0)),
+      aml.name("_CRS", aml.resourceTemplate([aml.interruptEdgeHigh(g.gsi)])),
+      aml.opRegion("EREG", aml.RegionSpace.SYSTEM_MEMORY, g.evtGpa, 4),
+      aml.fieldDwordWriteAsZeros("EREG", [["ESEL", 32]]),
+      aml.method("_EVT", 1, true, [aml.store(aml.ref("ESEL"), aml.local0()), aml.ifThen(pressed, [aml.notify("PWRB", 0x80)])]),
+    ]),
+    aml.device("PWRB", [aml.name("_HID", aml.eisaId("PNP0C0C")), aml.name("_UID", aml.int(0))]),
+  ];
 }
 
 /** _PRT: for every slot 0..31 and pin INTA..INTD, Package { 0xSSSSFFFF, pin, Zero, GSI }. */

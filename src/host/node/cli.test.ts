@@ -82,6 +82,18 @@ describe("tsemu main", () => {
     expect(r).toEqual({ code: 43, out: "", err: "" });
     expect(readFileSync(out, "utf8")).toBe("hello from tsemu\n");
   });
+
+  it("-M microvm / -machine microvm boot on the microvm board; an unknown machine is one line", async () => {
+    const mb = join(dir, "hello-microvm.elf");
+    const out = join(dir, "serial-microvm.txt");
+    writeFileSync(mb, multibootHello("hello from microvm\n", 5));
+    for (const flag of ["-M", "-machine"]) {
+      writeFileSync(out, "");
+      expect(await cli("-kernel", mb, flag, "microvm", "-m", "64", "-serial", `file:${out}`, "-display", "none")).toEqual({ code: 11, out: "", err: "" });
+      expect(readFileSync(out, "utf8")).toBe("hello from microvm\n");
+    }
+    expect(await cli("-kernel", mb, "-M", "q35")).toEqual({ code: 1, out: "", err: "tsemu: unsupported -machine 'q35' (supported: pc, microvm)\n" });
+  });
 });
 
 /** A CLI run with scripted stdin: `main` in-process with PassThrough streams as the terminal. */

@@ -1,17 +1,17 @@
 /**
- * The boot path of the Node CLI: turns validated RunOptions into a running PC machine, drives
- * it in real time (virtual time follows the host clock; -icount makes it deterministic),
- * sleeps while the guest idles, and resolves to the exit status: the guest's power-off code,
- * isa-debug-exit's (v << 1) | 1, 0 for a reset with -no-reboot, or 0 after `C-a x` or the
- * monitor's `quit`. The monitor's `stop` pauses the loop (no slices run, virtual time frozen)
- * until `cont`; -S starts that way.
+ * The boot path of the Node CLI: turns validated RunOptions into a running machine (the board
+ * -M names: pc or microvm), drives it in real time (virtual time follows the host clock;
+ * -icount makes it deterministic), sleeps while the guest idles, and resolves to the exit
+ * status: the guest's power-off code, isa-debug-exit's (v << 1) | 1, 0 for a reset with
+ * -no-reboot, or 0 after `C-a x` or the monitor's `quit`. The monitor's `stop` pauses the
+ * loop (no slices run, virtual time frozen) until `cont`; -S starts that way.
  */
 
 import { appendFileSync, readFileSync } from "node:fs";
 import { ConfigError } from "../../common/errors.js";
 import type { LogSink } from "../../common/log.js";
 import type { Writable } from "node:stream";
-import { createPcMachine } from "../../machine/pc.js";
+import { createMachine } from "../../machine/create.js";
 import type { Machine, SliceResult } from "../../machine/machine.js";
 import type { VirtualClock } from "../../devices/virtual-clock.js";
 import { Monitor, type RunControl } from "../../monitor/monitor.js";
@@ -107,7 +107,6 @@ function readFile(path: string, what: string): Uint8Array {
  * to be readable files) and resolves to the process exit code.
  */
 export async function runMachine(options: RunOptions, io: HostIo): Promise<number> {
-  if (options.machine !== "pc") throw new ConfigError(`machine '${options.machine}' is not available yet (only 'pc')`);
   const kernel = readFile(options.kernel!, "kernel");
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpec = options.serial[0] ?? { kind: "null" as const };
@@ -133,8 +132,8 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const deterministic = options.icount !== undefined;
   let m: Machine;
   try {
-    m = createPcMachine({
-      kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
+    m = createMachine({
+      board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
       clock: deterministic ? { mode: "deterministic" } : { mode: "realtime", hostNowNs },
       logSink, log: options.debug, noReboot: options.noReboot, nowMs: () => performance.now(),
       rtcStartMs: deterministic ? undefined : Date.now(),
