@@ -10,6 +10,8 @@ import type { Logger } from "../common/log.js";
 import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
 import { TbExit } from "../jit/ir/types.js";
 import { TbCache, type Tb } from "../jit/tb-cache.js";
+import type { JitStats } from "../jit/jit-info.js";
+import { JitCounter } from "../memory/wasm-layout.js";
 import type { BackendFactory, ExecBackend } from "../jit/backend.js";
 import type { CpuBus } from "./bus.js";
 import { CpuState, SegAttr } from "./cpu-state.js";
@@ -47,6 +49,12 @@ export interface CpuStats {
   exceptions: number;
   interrupts: number;
   dispatches: number;
+  /** Dispatcher returns of MISS (no block in the jump cache for RIP). */
+  misses: number;
+  /** Softmmu slow-path calls from generated code. */
+  slowPath: number;
+  /** Guest writes that invalidated translated code. */
+  smcWrites: number;
 }
 
 export class Cpu extends Disposable implements CpuInterruptSink {
@@ -59,7 +67,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   readonly model: CpuModel;
   /** MSRs outside the CPU-state layout (MTRRs etc.) and the RDRAND generator. */
   readonly msrs = new MsrFile();
-  readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
+  readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0, misses: 0, slowPath: 0, smcWrites: 0 };
   private readonly _translator: X86Translator;
   private readonly _bus: CpuBus;
   private readonly _computeEflags: () => number;
@@ -78,8 +86,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     const table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
     this.backend = opts.backend({
       memory, table,
-      ldSlow: (a, b, c) => this.softmmu.ldSlow(a, b, c),
-      stSlow: (a, b, c, d, e) => this.softmmu.stSlow(a, b, c, d, e),
+      ldSlow: (a, b, c) => { this.stats.slowPath++; return this.softmmu.ldSlow(a, b, c); },
+      stSlow: (a, b, c, d, e) => { this.stats.slowPath++; return this.softmmu.stSlow(a, b, c, d, e); },
       resolveHelper: (name) => {
         const h = findCpuHelper(name);
         if (!h) throw new Error(`unknown helper ${name}`);
@@ -93,6 +101,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.softmmu.onCodeWrite = (page) => {
       const n = this.tbs.invalidatePage(page);
       this.softmmu.codePages.delete(page);
+      if (n > 0) this.stats.smcWrites++;
       return n > 0;
     };
     this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
@@ -104,6 +113,21 @@ export class Cpu extends Disposable implements CpuInterruptSink {
 
   /** The I/O port space (for IN/OUT helpers). */
   get io(): CpuBus["io"] { return this._bus.io; }
+
+  /** The JIT's statistics (`info jit`; src/jit/jit-info.ts formats them). */
+  jitStats(): JitStats {
+    const b = this.backend.stats, t = this.tbs.stats, tlb = this.softmmu.tlb.stats, c = this.backend.counters();
+    return {
+      insnsRetired: this.stats.insnsRetired,
+      blocksTranslated: t.translated, blocksLive: this.tbs.size,
+      modules: b.modules, wasmBytes: b.wasmBytes, compileMs: b.compileMs,
+      linking: b.linking, linkedExits: b.linkedExits, chainedJumps: c ? c[JitCounter.CHAINED]! : null,
+      dispatcherCalls: this.stats.dispatches, jumpCacheHits: c ? c[JitCounter.JC_HIT]! : null, jumpCacheMisses: this.stats.misses,
+      tlbHits: c ? c[JitCounter.TLB_HIT]! : null, tlbSlowPath: this.stats.slowPath, tlbFills: tlb.fills,
+      tlbFlushes: tlb.flushes, tlbNonGlobalFlushes: tlb.nonGlobalFlushes, tlbGlobalEntries: this.softmmu.tlb.globalEntries(), tlbPageFlushes: tlb.pageFlushes,
+      smcBlocks: t.invalidated, smcWrites: this.stats.smcWrites,
+    };
+  }
 
   /** Full EFLAGS with the lazy arithmetic flags evaluated. */
   get eflags(): number {
@@ -140,6 +164,9 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.state.updateHflags();
     // The jump cache is keyed by RIP and hflags only: a new CS base (legacy modes) must not
     // reach blocks translated under the old one.
+    // Linked blocks jump to each other without the jump cache: the next block's prologue
+    // must see an exit request so execution re-enters through the dispatcher under the new mode.
+    this.requestExit();
     const csBase = this.state.seg(SegIndex.CS).base;
     if (csBase !== this._lastCsBase) {
       this._lastCsBase = csBase;
@@ -156,12 +183,29 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   flushTlb(): void {
     this.softmmu.tlb.flushAll();
     this.tbs?.flushJumpCache();
+    this.requestExit(); // linked blocks must not outlive the mappings they were made under
+  }
+
+  /**
+   * A CR3 write without PCIDs (SDM vol 3 4.10.4.1): flush every TLB entry but the global ones
+   * (G bit with CR4.PGE), and the jump-cache entries whose page is no longer in the TLB.
+   */
+  flushTlbNonGlobal(): void {
+    const tlb = this.softmmu.tlb;
+    tlb.flushNonGlobal();
+    const csBase = this.state.seg(SegIndex.CS).base;
+    this.tbs.flushRecentJumpCacheUnless((rip, hflags) => {
+      const pc = hflags & HFlag.CS64 ? rip : (csBase + rip) % 4294967296;
+      return tlb.holdsCode(hflags & HFlag.CPL3 ? 1 : 0, pc);
+    });
+    this.requestExit();
   }
 
   /** INVLPG: flush one page from the TLB and the jump-cache entries of blocks in it. */
   flushTlbPage(gva: number): void {
     this.softmmu.tlb.flushPage(gva);
     this.tbs.flushJumpCachePage(gva);
+    this.requestExit();
   }
 
   setCr2FromPending(): void {
@@ -273,7 +317,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         if (r === TbExit.MISS) s.setRun(RunWord.INHIBIT_IRQ, 1);
       }
       switch (r) {
-        case TbExit.MISS: this._translateAtRip(); break;
+        case TbExit.MISS: this.stats.misses++; this._translateAtRip(); break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
         default: break; // FAULT (pending exception) and REQUEST are handled at the loop top
       }
@@ -333,7 +377,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           if (t) batch.push({ pc: nextPc, rip: next, t });
         }
       }
-      const slots = this.backend.compileBatch(batch.map((x) => x.t.unit));
+      const slots = this.backend.compileBatch({ csBase, blocks: batch.map((x) => ({ unit: x.t.unit, rip: x.rip })) });
       batch.forEach((x, i) => {
         const t = x.t;
         const made: Tb = { pc: x.pc, rip: x.rip, hflags, csBase, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slots[i]!, lookups: 0 };

@@ -193,7 +193,7 @@ function buildPc(m: Machine & { serial: Serial16550; kernelFormat: KernelFormat 
     requestReset: (reason) => m.requestReset(reason),
   };
   m.cpu = m.own(new Cpu({
-    memory: m.wasmMemory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs),
+    memory: m.wasmMemory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs, opts.jit),
     model: { tscKhz: TSC_HZ / 1000, busKhz: TSC_HZ / 1000 },
   }));
   m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));
