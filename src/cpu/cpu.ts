@@ -161,16 +161,18 @@ export class Cpu extends Disposable implements CpuInterruptSink {
 
   /** After any change to mode bits, CPL, CS/SS or segment bases: recompute hflags. */
   modeChanged(): void {
+    const old = this.state.hflags;
     this.state.updateHflags();
+    // Linked blocks jump to each other without the jump cache: after a change of mode the next
+    // block's prologue must see an exit request, so execution re-enters through the dispatcher.
+    if (this.state.hflags !== old) this.requestExit();
     // The jump cache is keyed by RIP and hflags only: a new CS base (legacy modes) must not
     // reach blocks translated under the old one.
-    // Linked blocks jump to each other without the jump cache: the next block's prologue
-    // must see an exit request so execution re-enters through the dispatcher under the new mode.
-    this.requestExit();
     const csBase = this.state.seg(SegIndex.CS).base;
     if (csBase !== this._lastCsBase) {
       this._lastCsBase = csBase;
       this.tbs?.flushJumpCache();
+      this.requestExit();
     }
   }
   private _lastCsBase = 0;
