@@ -379,7 +379,19 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           if (t) batch.push({ pc: nextPc, rip: next, t });
         }
       }
-      const slots = this.backend.compileBatch({ csBase, blocks: batch.map((x) => ({ unit: x.t.unit, rip: x.rip })) });
+      // Successors translated earlier, on the same linear page as the block that jumps there.
+      const externs: { rip: number; slot: number }[] = [];
+      const inBatch = new Set(batch.map((x) => x.rip));
+      for (const x of batch) {
+        for (const next of x.t.successors) {
+          const nextPc = hflags & HFlag.CS64 ? next : (csBase + next) % 4294967296;
+          if (inBatch.has(next) || Math.floor(nextPc / 4096) !== Math.floor(x.pc / 4096)) continue;
+          const phys = this.softmmu.probe(nextPc, mmuIdx);
+          const old = phys < 0 ? undefined : this.tbs.find(nextPc, phys, hflags, csBase);
+          if (old && old.slot) externs.push({ rip: next, slot: old.slot });
+        }
+      }
+      const slots = this.backend.compileBatch({ csBase, blocks: batch.map((x) => ({ unit: x.t.unit, rip: x.rip })), externs });
       batch.forEach((x, i) => {
         const t = x.t;
         const made: Tb = { pc: x.pc, rip: x.rip, hflags, csBase, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slots[i]!, lookups: 0 };

@@ -45,6 +45,11 @@ export interface BatchBlock {
 export interface Batch {
   readonly csBase: number;
   readonly blocks: readonly BatchBlock[];
+  /**
+   * Blocks compiled earlier (same hflags and CS base, live now) that this batch's blocks may
+   * jump to: their RIP and table slot.
+   */
+  readonly externs?: readonly { readonly rip: number; readonly slot: number }[];
 }
 
 export interface ExecBackend {

@@ -10,11 +10,12 @@
  * quadratic (measured: 2.3 ms per instance at 3,000 blocks). TB modules export their function
  * and JavaScript puts it in the table.
  *
- * Block linking stays inside a module: an exit to a constant RIP whose block is in the same
- * batch and starts on the exiting block's linear page becomes `if (valid[slot]) return_call f`
- * (a Wasm tail call, so chains never grow the stack). The validity word is cleared when the
- * block is invalidated (self-modifying code, tb flush); a slot, and so its word, is reused only
- * once every block of its module is dead, so a stale module never sees a newcomer's word. The
+ * Block linking: an exit to a constant RIP whose block starts on the exiting block's linear
+ * page and is in the same batch, or was compiled earlier (the batch's `externs`, imported as
+ * functions), becomes `if (valid[slot]) return_call f` (a Wasm tail call, so chains never grow
+ * the stack). The validity word is cleared when the block is invalidated (self-modifying code,
+ * tb flush); a slot, and so its word, is reused only once every block of its module is dead
+ * and no live module imports one of them, so a stale link never sees a newcomer's word. The
  * CPU raises an exit request on every TLB flush and mode change, which the next block's
  * prologue honours, so a link never outlives the mapping or mode it was made under.
  */
@@ -46,10 +47,16 @@ export interface WasmBackendOptions {
   stats?: boolean;
 }
 
-/** The blocks of one module: slots return to the free list when all of them are dead. */
+/**
+ * The blocks of one module. Its slots return to the free list when all of them are dead and no
+ * live module links to them (`refs`: modules that import one of its blocks).
+ */
 interface ModuleSlots {
   live: number;
+  refs: number;
   readonly slots: number[];
+  /** Modules whose blocks this one imports. */
+  readonly deps: ModuleSlots[];
 }
 
 /** Import namespace of helper functions and slow paths (a string only at the JS API boundary). */
@@ -60,6 +67,8 @@ export class WasmBackend implements ExecBackend {
   readonly stats: BackendStats;
   private readonly _freeSlots: number[] = [];
   private readonly _slotModule: (ModuleSlots | undefined)[] = [];
+  /** The block function in each live slot (for other modules to import). */
+  private readonly _fns: unknown[] = [];
   private readonly _valid: Int32Array;
   private readonly _counters: Uint32Array;
   private _nextSlot = 1; // slot 0 stays empty: a zeroed jump-cache entry never calls anything
@@ -120,19 +129,31 @@ export class WasmBackend implements ExecBackend {
     try {
       const { writer, env, imports } = this._newModule(false);
       const blocks = batch.blocks;
-      // Helpers first, so the blocks' function indices are known while linking them.
+      // Helpers and imported blocks first, so function indices are known while linking.
       for (const b of blocks) declareHelpers(env, b.unit);
+      const linkTo = new Map<number, { fn: number; slot: number }>();
+      const deps = new Set<ModuleSlots>();
+      if (this.stats.linking) {
+        const impls = imports();
+        for (const x of batch.externs ?? []) {
+          const dep = this._slotModule[x.slot];
+          if (!dep || linkTo.has(x.rip)) continue;
+          const name = `x${x.slot}`;
+          impls[name] = this._fns[x.slot] as WebAssembly.ImportValue;
+          linkTo.set(x.rip, { fn: writer.importFn(name, { params: [], results: [I32] }), slot: x.slot });
+          deps.add(dep);
+        }
+      }
       const fnBase = writer.importCount;
       const slots = blocks.map(() => this._allocSlot());
-      const index = new Map<number, number>();
-      blocks.forEach((b, i) => { if (!index.has(b.rip)) index.set(b.rip, i); });
+      blocks.forEach((b, i) => linkTo.set(b.rip, { fn: fnBase + i, slot: slots[i]! }));
       const page = (rip: number): number => Math.floor((batch.csBase + rip) / 4096);
       blocks.forEach((b, i) => {
         const chain = this.stats.linking ? (rip: number) => {
-          const j = index.get(rip);
-          if (j === undefined || page(rip) !== page(b.rip)) return undefined;
+          const t = linkTo.get(rip);
+          if (t === undefined || page(rip) !== page(b.rip)) return undefined;
           this.stats.linkedExits++;
-          return { fn: fnBase + j, valid: WasmLayout.TB_VALID_BASE + 4 * slots[j]! };
+          return { fn: t.fn, valid: WasmLayout.TB_VALID_BASE + 4 * t.slot };
         } : undefined;
         const e = emitUnit(env, b.unit, { chain, counters: this._opts.stats });
         writer.addFunction({ params: e.params, results: e.results }, e.locals, e.body, `f${i}`);
@@ -140,9 +161,12 @@ export class WasmBackend implements ExecBackend {
       if (writer.importCount !== fnBase) throw new EmulatorBug("a helper import appeared while emitting a batch");
       const inst = this._instantiate(writer.finish(), imports(), false);
       this.stats.functions += blocks.length;
-      const mod: ModuleSlots = { live: blocks.length, slots };
+      const mod: ModuleSlots = { live: blocks.length, refs: 0, slots, deps: [...deps] };
+      for (const d of mod.deps) d.refs++;
       slots.forEach((slot, i) => {
-        this._host.table.set(slot, inst.exports[`f${i}`]);
+        const f = inst.exports[`f${i}`];
+        this._host.table.set(slot, f);
+        this._fns[slot] = f;
         this._valid[slot] = 1;
         this._slotModule[slot] = mod;
       });
@@ -159,10 +183,20 @@ export class WasmBackend implements ExecBackend {
   freeSlot(slot: number): void {
     this._host.table.set(slot, null);
     this._valid[slot] = 0;
+    this._fns[slot] = undefined;
     const mod = this._slotModule[slot];
     if (!mod) return;
     this._slotModule[slot] = undefined;
-    if (--mod.live === 0) for (const s of mod.slots) this._freeSlots.push(s);
+    if (--mod.live === 0 && mod.refs === 0) this._release(mod);
+  }
+
+  /** A dead, unreferenced module: its slots can be reused, and it stops holding its deps. */
+  private _release(mod: ModuleSlots): void {
+    const work = [mod];
+    for (let m = work.pop(); m; m = work.pop()) {
+      for (const s of m.slots) this._freeSlots.push(s);
+      for (const d of m.deps) if (--d.refs === 0 && d.live === 0) work.push(d);
+    }
   }
 
   private _allocSlot(): number {

@@ -118,13 +118,14 @@ class UnitEmitter {
   private curPc = 0;
   private storeSinceStart = false;
   /** i64 constants held by temps (movi), to recognise exits to a constant RIP. */
-  private readonly consts = new Map<number, number>();
-  /** The RIP this path stored last, when it is a constant; null when unknown. */
-  private ripConst: number | null = null;
+  private readonly consts: Float64Array;
+  /** The RIP this path stored last, when it is a constant; NaN when unknown. */
+  private ripConst = NaN;
 
   constructor(private readonly env: EmitEnv, private readonly unit: IrUnit, private readonly opts: EmitOptions) {
     this.lEntry = unit.tempTypes.length;
     this.lStop = unit.tempTypes.length + 1;
+    this.consts = new Float64Array(unit.tempTypes.length).fill(NaN);
   }
 
   run(): EmittedFunction {
@@ -180,12 +181,12 @@ class UnitEmitter {
 
   private op(op: IrOp): void {
     const c = this.c;
-    if ("dst" in op && op.dst) this.consts.delete(op.dst.id);
+    if ("dst" in op && op.dst) this.consts[op.dst.id] = NaN;
     switch (op.op) {
       case "movi":
         if (op.dst.type === IrType.I64) {
           this.i64(op.lo, op.hi);
-          this.consts.set(op.dst.id, (op.hi | 0) * 4294967296 + (op.lo >>> 0));
+          this.consts[op.dst.id] = (op.hi | 0) * 4294967296 + (op.lo >>> 0);
         } else this.i32(op.lo);
         return this.set(op.dst);
       case "mov": this.get(op.src); return this.set(op.dst);
@@ -208,7 +209,7 @@ class UnitEmitter {
         return this.set(op.dst);
       case "st_env":
         if (op.offset <= StateOff.RIP + 7 && op.offset + op.size > StateOff.RIP) {
-          this.ripConst = op.offset === StateOff.RIP && op.size === 8 ? this.consts.get(op.src.id) ?? null : null;
+          this.ripConst = op.offset === StateOff.RIP && op.size === 8 ? this.consts[op.src.id]! : NaN;
         }
         this.i32(0); this.get(op.src); return this.store(op.src.type, op.size, stateAddr(op.offset));
       case "ld_guest": return this.guestLoad(op);
@@ -223,10 +224,10 @@ class UnitEmitter {
         if (top !== op.label.id) throw new EmulatorBug(`label L${op.label.id} placed out of order in ${this.unit.name}`);
         this.placed.add(op.label.id);
         c.byte(Op.END);
-        this.ripConst = null; // a join point: paths may have stored different RIPs
+        this.ripConst = NaN; // a join point: paths may have stored different RIPs
         return;
       }
-      case "call": this.ripConst = null; return this.call(op.helper, op.args, op.dst);
+      case "call": this.ripConst = NaN; return this.call(op.helper, op.args, op.dst);
       case "insn_start":
         // A store in the previous instruction invalidated translated code: stop before this one.
         if (this.storeSinceStart && this.unit.kind === "tb") {
@@ -236,7 +237,7 @@ class UnitEmitter {
         this.curPc = op.pc;
         return;
       case "exit":
-        if (op.code === TbExit.NEXT && this.ripConst !== null && this.unit.kind === "tb") this.chain(this.ripConst);
+        if (op.code === TbExit.NEXT && !Number.isNaN(this.ripConst) && this.unit.kind === "tb") this.chain(this.ripConst);
         this.i32(op.code); c.byte(Op.RETURN);
         return;
       case "raise":

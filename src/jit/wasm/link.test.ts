@@ -124,4 +124,22 @@ describe("block linking", () => {
     const [e, f] = t.backend.compileBatch({ csBase: 0, blocks: [{ unit: block(0x7000, 1, 0x8000, TbExit.HALT), rip: 0x7000 }, { unit: block(0x7040, 1, 0x8000, TbExit.HALT), rip: 0x7040 }] });
     expect([e, f].sort()).toEqual([a, b].sort());
   });
+
+  it("links to a block of an earlier module, which keeps that slot until the importer dies", () => {
+    const t = setup({ stats: true });
+    const [b] = t.backend.compileBatch({ csBase: 0, blocks: [{ unit: block(0x1040, 10, 0x2000, TbExit.HALT), rip: 0x1040 }] });
+    const [a] = t.backend.compileBatch({ csBase: 0, blocks: [{ unit: block(0x1000, 1, 0x1040), rip: 0x1000 }], externs: [{ rip: 0x1040, slot: b! }] });
+    t.enter(0x1000, a!);
+    expect(t.run(0x1000, 100)).toBe(TbExit.HALT);
+    expect(t.rax()).toBe(11n);
+    expect(t.backend.counters()![JitCounter.CHAINED]).toBe(1);
+    t.backend.freeSlot(b!); // b's module is dead, but a's module still links to its slot
+    expect(t.run(0x1000, 100)).toBe(TbExit.MISS);
+    expect(t.rax()).toBe(12n);
+    const [c] = t.backend.compileBatch({ csBase: 0, blocks: [{ unit: block(0x5000, 1, 0x6000, TbExit.HALT), rip: 0x5000 }] });
+    expect(c).not.toBe(b);
+    t.backend.freeSlot(a!);
+    const [d, e] = t.backend.compileBatch({ csBase: 0, blocks: [{ unit: block(0x7000, 1, 0x8000, TbExit.HALT), rip: 0x7000 }, { unit: block(0x7040, 1, 0x8000, TbExit.HALT), rip: 0x7040 }] });
+    expect([d, e].sort()).toEqual([a, b].sort());
+  });
 });
