@@ -132,6 +132,7 @@ if (machine) {
     backend: numbers(cpu.backend.stats),
     tlb: numbers(cpu.softmmu.tlb.stats),
     tbs: numbers(cpu.tbs.stats),
+    jit: numbers(cpu.jitStats()), // info jit's figures (counts kept in generated code are off: null, dropped)
   };
   try { report.rip = hex64(cpu.state.rip); } catch { /* state layout changed under us */ }
 }

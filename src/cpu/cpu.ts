@@ -10,6 +10,8 @@ import type { Logger } from "../common/log.js";
 import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
 import { TbExit } from "../jit/ir/types.js";
 import { TbCache, type Tb } from "../jit/tb-cache.js";
+import type { JitStats } from "../jit/jit-info.js";
+import { JitCounter } from "../memory/wasm-layout.js";
 import type { BackendFactory, ExecBackend } from "../jit/backend.js";
 import type { CpuBus } from "./bus.js";
 import { CpuState, SegAttr } from "./cpu-state.js";
@@ -53,6 +55,12 @@ export interface CpuStats {
   exceptions: number;
   interrupts: number;
   dispatches: number;
+  /** Dispatcher returns of MISS (no block in the jump cache for RIP). */
+  misses: number;
+  /** Softmmu slow-path calls from generated code. */
+  slowPath: number;
+  /** Guest writes that invalidated translated code. */
+  smcWrites: number;
 }
 
 export class Cpu extends Disposable implements CpuInterruptSink {
@@ -67,7 +75,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   readonly msrs = new MsrFile();
   /** Debug registers, single-step and the host debugger's breakpoints (debug.ts). */
   readonly debug: CpuDebug = new CpuDebug(this);
-  readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0 };
+  readonly stats: CpuStats = { insnsRetired: 0, exceptions: 0, interrupts: 0, dispatches: 0, misses: 0, slowPath: 0, smcWrites: 0 };
   private readonly _translator: X86Translator;
   private readonly _bus: CpuBus;
   private readonly _computeEflags: () => number;
@@ -86,8 +94,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     const table = new WebAssembly.Table({ element: "anyfunc", initial: 1024 });
     this.backend = opts.backend({
       memory, table,
-      ldSlow: (a, b, c) => this.softmmu.ldSlow(a, b, c),
-      stSlow: (a, b, c, d, e) => this.softmmu.stSlow(a, b, c, d, e),
+      ldSlow: (a, b, c) => { this.stats.slowPath++; return this.softmmu.ldSlow(a, b, c); },
+      stSlow: (a, b, c, d, e) => { this.stats.slowPath++; return this.softmmu.stSlow(a, b, c, d, e); },
       resolveHelper: (name) => {
         const h = findCpuHelper(name);
         if (!h) throw new Error(`unknown helper ${name}`);
@@ -101,6 +109,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.softmmu.onCodeWrite = (page) => {
       const n = this.tbs.invalidatePage(page);
       this.softmmu.codePages.delete(page);
+      if (n > 0) this.stats.smcWrites++;
       return n > 0;
     };
     this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
@@ -113,6 +122,21 @@ export class Cpu extends Disposable implements CpuInterruptSink {
 
   /** The I/O port space (for IN/OUT helpers). */
   get io(): CpuBus["io"] { return this._bus.io; }
+
+  /** The JIT's statistics (`info jit`; src/jit/jit-info.ts formats them). */
+  jitStats(): JitStats {
+    const b = this.backend.stats, t = this.tbs.stats, tlb = this.softmmu.tlb.stats, c = this.backend.counters();
+    return {
+      insnsRetired: this.stats.insnsRetired,
+      blocksTranslated: t.translated, blocksLive: this.tbs.size,
+      modules: b.modules, wasmBytes: b.wasmBytes, compileMs: b.compileMs,
+      linking: b.linking, linkedExits: b.linkedExits, chainedJumps: c ? c[JitCounter.CHAINED]! : null,
+      dispatcherCalls: this.stats.dispatches, jumpCacheHits: c ? c[JitCounter.JC_HIT]! : null, jumpCacheMisses: this.stats.misses,
+      tlbHits: c ? c[JitCounter.TLB_HIT]! : null, tlbSlowPath: this.stats.slowPath, tlbFills: tlb.fills,
+      tlbFlushes: tlb.flushes, tlbNonGlobalFlushes: tlb.nonGlobalFlushes, tlbGlobalEntries: this.softmmu.tlb.globalEntries(), tlbPageFlushes: tlb.pageFlushes,
+      smcBlocks: t.invalidated, smcWrites: this.stats.smcWrites,
+    };
+  }
 
   /** Full EFLAGS with the lazy arithmetic flags evaluated. */
   get eflags(): number {
@@ -150,13 +174,18 @@ export class Cpu extends Disposable implements CpuInterruptSink {
 
   /** After any change to mode bits, CPL, CS/SS or segment bases: recompute hflags. */
   modeChanged(): void {
+    const old = this.state.hflags;
     this.state.updateHflags();
+    // Linked blocks jump to each other without the jump cache: after a change of mode the next
+    // block's prologue must see an exit request, so execution re-enters through the dispatcher.
+    if (this.state.hflags !== old) this.requestExit();
     // The jump cache is keyed by RIP and hflags only: a new CS base (legacy modes) must not
     // reach blocks translated under the old one.
     const csBase = this.state.seg(SegIndex.CS).base;
     if (csBase !== this._lastCsBase) {
       this._lastCsBase = csBase;
       this.tbs?.flushJumpCache();
+      this.requestExit();
     }
   }
   private _lastCsBase = 0;
@@ -169,12 +198,29 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   flushTlb(): void {
     this.softmmu.tlb.flushAll();
     this.tbs?.flushJumpCache();
+    this.requestExit(); // linked blocks must not outlive the mappings they were made under
+  }
+
+  /**
+   * A CR3 write without PCIDs (SDM vol 3 4.10.4.1): flush every TLB entry but the global ones
+   * (G bit with CR4.PGE), and the jump-cache entries whose page is no longer in the TLB.
+   */
+  flushTlbNonGlobal(): void {
+    const tlb = this.softmmu.tlb;
+    tlb.flushNonGlobal();
+    const csBase = this.state.seg(SegIndex.CS).base;
+    this.tbs.flushRecentJumpCacheUnless((rip, hflags) => {
+      const pc = hflags & HFlag.CS64 ? rip : (csBase + rip) % 4294967296;
+      return tlb.holdsCode(hflags & HFlag.CPL3 ? 1 : 0, pc);
+    });
+    this.requestExit();
   }
 
   /** INVLPG: flush one page from the TLB and the jump-cache entries of blocks in it. */
   flushTlbPage(gva: number): void {
     this.softmmu.tlb.flushPage(gva);
     this.tbs.flushJumpCachePage(gva);
+    this.requestExit();
   }
 
   setCr2FromPending(): void {
@@ -305,6 +351,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
       switch (r) {
         // A debug trap of the instruction just run comes before a fetch fault of the next one.
         case TbExit.MISS:
+          this.stats.misses++;
           if (s.run(RunWord.DEBUG_TRAP) === 0 || s.run(RunWord.INHIBIT_IRQ) & Inhibit.DEBUG) this._translateAtRip();
           break;
         case TbExit.HALT: s.setRun(RunWord.HALTED, 1); break;
@@ -376,7 +423,19 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           if (t) batch.push({ pc: nextPc, rip: next, t });
         }
       }
-      const slots = this.backend.compileBatch(batch.map((x) => x.t.unit));
+      // Successors translated earlier, on the same linear page as the block that jumps there.
+      const externs: { rip: number; slot: number }[] = [];
+      const inBatch = new Set(batch.map((x) => x.rip));
+      for (const x of batch) {
+        for (const next of x.t.successors) {
+          const nextPc = hflags & HFlag.CS64 ? next : (csBase + next) % 4294967296;
+          if (inBatch.has(next) || Math.floor(nextPc / 4096) !== Math.floor(x.pc / 4096)) continue;
+          const phys = this.softmmu.probe(nextPc, mmuIdx);
+          const old = phys < 0 ? undefined : this.tbs.find(nextPc, phys, hflags, csBase);
+          if (old && old.slot) externs.push({ rip: next, slot: old.slot });
+        }
+      }
+      const slots = this.backend.compileBatch({ csBase, blocks: batch.map((x) => ({ unit: x.t.unit, rip: x.rip })), externs });
       batch.forEach((x, i) => {
         const t = x.t;
         const made: Tb = { pc: x.pc, rip: x.rip, hflags, csBase, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slots[i]!, lookups: 0 };

@@ -18,6 +18,7 @@ import { Access, Mmu } from "./mmu.js";
 import { RunWord } from "./state-layout.js";
 
 const TWO32 = 4294967296;
+const CR4_PGE = 1 << 7;
 
 /** Exception vectors the softmmu raises. */
 export const enum Vec { DE = 0, DB = 1, NMI = 2, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, DF = 8, TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17, MC = 18, XM = 19 }
@@ -83,7 +84,8 @@ export class SoftMmu {
     if (wasmOff >= 0 && !(this.watch?.watchesPage(gva))) {
       const physPage = Math.floor(gpa / 4096);
       const canWrite = mmu.writable && (mmu.dirty || access === Access.WRITE) && this._bus.ramWasmOffset(pageGpa, true) >= 0;
-      this.tlb.fill(mmuIdx, gva, wasmOff, physPage, true, canWrite, mmu.exec, this.codePages.has(physPage) ? TlbFlag.CODE : 0);
+      const global = mmu.global && (this._state.cr4 & CR4_PGE) !== 0;
+      this.tlb.fill(mmuIdx, gva, wasmOff, physPage, true, canWrite, mmu.exec, this.codePages.has(physPage) ? TlbFlag.CODE : 0, 0, global);
     }
     return gpa;
   }

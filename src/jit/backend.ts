@@ -26,6 +26,30 @@ export interface BackendStats {
   wasmBytes: number;
   /** Host ms spent emitting and compiling. */
   compileMs: number;
+  /** Block-to-block jumps emitted (linked exits), and whether linking is on. */
+  linkedExits: number;
+  linking: boolean;
+}
+
+/** One block of a batch: its IR and the RIP it starts at. */
+export interface BatchBlock {
+  readonly unit: IrUnit;
+  readonly rip: number;
+}
+
+/**
+ * Blocks compiled into one module. `csBase` (0 in 64-bit code) gives linear addresses
+ * (csBase + RIP): a block may jump directly only to a block of the same batch whose start is on
+ * the block's own linear page (see docs/ARCHITECTURE.md, "Dispatch and linking").
+ */
+export interface Batch {
+  readonly csBase: number;
+  readonly blocks: readonly BatchBlock[];
+  /**
+   * Blocks compiled earlier (same hflags and CS base, live now) that this batch's blocks may
+   * jump to: their RIP and table slot.
+   */
+  readonly externs?: readonly { readonly rip: number; readonly slot: number }[];
 }
 
 export interface ExecBackend {
@@ -36,7 +60,9 @@ export interface ExecBackend {
   dispatch(): TbExit;
   runtimeFunction(name: string): HelperImpl;
   /** Compile blocks; returns each one's function-table slot. */
-  compileBatch(units: readonly IrUnit[]): number[];
+  compileBatch(batch: Batch): number[];
+  /** Generated-code counters (JitCounter order), or null when the backend does not keep them. */
+  counters(): number[] | null;
   freeSlot(slot: number): void;
 }
 

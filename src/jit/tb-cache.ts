@@ -39,6 +39,11 @@ export class TbCache {
   private readonly _byPc = new Map<number, Tb[]>();
   private readonly _byPage = new Map<number, Set<Tb>>();
   private readonly _jc: Int32Array;
+  /**
+   * Entries (word index) filled since the last flushRecentJumpCacheUnless(): entries that
+   * passed it once stay valid (their page is global), so a CR3 write looks only at these.
+   */
+  private readonly _recent: number[] = [];
 
   constructor(buffer: ArrayBuffer, private readonly _freeSlot: (slot: number) => void) {
     this._jc = new Int32Array(buffer, WasmLayout.JMP_CACHE_BASE, (WasmLayout.JMP_CACHE_ENTRIES * WasmLayout.JMP_CACHE_ENTRY_BYTES) / 4);
@@ -84,15 +89,35 @@ export class TbCache {
     this._jc[e + 1] = hi | 0;
     this._jc[e + 2] = tb.hflags;
     this._jc[e + 3] = tb.slot;
+    if (this._recent.length <= WasmLayout.JMP_CACHE_ENTRIES) this._recent.push(e);
     this.stats.jumpCacheFills++;
   }
 
   /** Empty the jump cache (an hflags value of -1 never matches). */
   flushJumpCache(): void {
+    this._recent.length = 0;
     for (let e = 0; e < this._jc.length; e += 4) {
       this._jc[e + 2] = -1;
       this._jc[e + 3] = 0;
     }
+  }
+
+  /**
+   * Empty the entries filled since the last call for which `keep(rip, hflags)` is false (a CR3
+   * write: `keep` says whether the block's page is global). Older entries passed `keep` before.
+   */
+  flushRecentJumpCacheUnless(keep: (rip: number, hflags: number) => boolean): void {
+    const jc = this._jc;
+    const all = this._recent.length > WasmLayout.JMP_CACHE_ENTRIES;
+    const n = all ? jc.length / 4 : this._recent.length;
+    for (let k = 0; k < n; k++) {
+      const e = all ? k * 4 : this._recent[k]!;
+      if (jc[e + 2] === -1) continue;
+      if (keep(jc[e + 1]! * TWO32 + (jc[e]! >>> 0), jc[e + 2]!)) continue;
+      jc[e + 2] = -1;
+      jc[e + 3] = 0;
+    }
+    this._recent.length = 0;
   }
 
   /** Empty the jump-cache entries whose RIP lies in the 4 KiB page of `rip`. */

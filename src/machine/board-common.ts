@@ -167,7 +167,7 @@ export function createCpu(m: Machine, lapic: Lapic, opts: MachineOptions): void 
     requestReset: (reason) => m.requestReset(reason),
   };
   m.cpu = m.own(new Cpu({
-    memory: m.wasmMemory, bus, log: m.log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs),
+    memory: m.wasmMemory, bus, log: m.log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs, opts.jit),
     model: { tscKhz: TSC_HZ / 1000, busKhz: TSC_HZ / 1000 },
   }));
   m.own(m.memory.onDidChange(() => m.cpu.flushTlb()));

@@ -37,6 +37,8 @@ export interface MachineOptions {
   noReboot?: boolean;
   /** Host time in ms, for statistics (compile time). */
   nowMs?: () => number;
+  /** JIT options: block linking (default on), counters in generated code for `info jit` (default off). */
+  jit?: { link?: boolean; stats?: boolean };
   /** Guest wall-clock time at power-on (Unix ms) for the RTC; hosts pass Date.now(). */
   rtcStartMs?: number;
 }

@@ -7,7 +7,9 @@
  *   0x0000_4000  helper scratch, 48 KiB (page-crossing access buffers, call arguments)
  *   0x0001_0000  softmmu TLB: TLB_MODES x TLB_ENTRIES entries of TLB_ENTRY_BYTES
  *   0x0009_0000  jump cache: JMP_CACHE_ENTRIES entries of JMP_CACHE_ENTRY_BYTES
- *   0x000A_0000  JIT runtime area up to 16 MiB (IR interpreter bytecode, stats counters)
+ *   0x000A_0000  JIT statistics counters (i64, JitCounter) that generated code increments
+ *   0x000A_1000  TB validity words: one i32 per function-table slot, non-zero while the block
+ *                in that slot is live (chained entries check it; src/jit/wasm/backend.ts)
  *   0x0100_0000  guest physical RAM: gpa g (g < below-4G RAM size) lives at RAM_BASE + g
  *
  * wasm32 limits the memory to 4 GiB, so guest RAM is at most 4 GiB - 16 MiB; the PC board
@@ -42,10 +44,25 @@ export const enum WasmLayout {
   JMP_CACHE_ENTRIES = 4096,
   JMP_CACHE_ENTRY_BYTES = 16,
   RUNTIME_BASE = 0xa0000,
+  JIT_COUNTERS_BASE = 0xa0000,
+  TB_VALID_BASE = 0xa1000,
+  /** Table slots a validity word exists for: (RAM_BASE - TB_VALID_BASE) / 4. */
+  TB_VALID_SLOTS = (0x0100_0000 - 0xa1000) / 4,
   RAM_BASE = 0x0100_0000,
   WASM_PAGE = 0x10000,
 }
 /* eslint-enable @typescript-eslint/no-duplicate-enum-values */
+
+/** i64 counters at JIT_COUNTERS_BASE + 8 * index, incremented only with the backend's `stats` option. */
+export const enum JitCounter {
+  /** Dispatcher jump-cache lookups that found the block. */
+  JC_HIT = 0,
+  /** Direct block-to-block jumps taken (linked exits). */
+  CHAINED = 1,
+  /** Guest loads and stores that hit the inline TLB fast path. */
+  TLB_HIT = 2,
+  COUNT = 3,
+}
 
 /** TLB tag flag bits (low page bits; any set bit forces the slow path). */
 export const enum TlbFlag {

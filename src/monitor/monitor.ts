@@ -10,7 +10,7 @@
 import { RunWord } from "../cpu/state-layout.js";
 import type { Machine } from "../machine/machine.js";
 import { evaluate, MonitorError } from "./expr.js";
-import { formatJitInfo, jitStats } from "./info-jit.js";
+import { formatJitInfo } from "../jit/jit-info.js";
 import { memoryDump, parseFmt, formatValue, type DumpFormat, type DumpSize, type Fmt } from "./memory-dump.js";
 import { currentPc, formatRegisters, registerValue } from "./registers.js";
 import * as U from "./u64.js";
@@ -67,7 +67,7 @@ const INFO_ITEMS: readonly CommandDef[] = [
     },
   },
   { names: ["qtree"], args: [], params: "", help: "show device tree", run: (m) => m.machine.dumpQtree() },
-  { names: ["jit"], args: [], params: "", help: "show dynamic compiler info", run: (m) => formatJitInfo(jitStats(m.machine.cpu)) },
+  { names: ["jit"], args: [], params: "", help: "show dynamic compiler info", run: (m) => formatJitInfo(m.machine.cpu.jitStats()) },
   {
     names: ["cpus"], args: [], params: "", help: "show infos for each CPU",
     run: (m) => {

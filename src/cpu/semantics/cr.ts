@@ -82,7 +82,7 @@ function writeCr3(cpu: Cpu, lo: number, hi: number): void {
   } else {
     s.set64(StateOff.CR3, lo, 0);
   }
-  cpu.flushTlb();
+  cpu.flushTlbNonGlobal(); // global pages (CR4.PGE) survive; CR4.PGE toggles flush everything
 }
 
 /** IA32_EFER write (WRMSR): SCE, LME (not while paging), NXE; LMA is read-only. */

@@ -11,7 +11,7 @@ import { Logger } from "../../common/log.js";
 import { WasmLayout } from "../../memory/wasm-layout.js";
 import type { CpuBus } from "../bus.js";
 import { Cpu } from "../cpu.js";
-import { WasmBackend } from "../../jit/wasm/backend.js";
+import { WasmBackend, type WasmBackendOptions } from "../../jit/wasm/backend.js";
 import { decode } from "../decode/decoder.js";
 import { SegAttr, type SegmentCache } from "../cpu-state.js";
 import { semantics } from "../semantics/index.js";
@@ -43,7 +43,7 @@ export interface TestCpu {
   run(budget?: number): string;
 }
 
-export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu {
+export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number, jit?: WasmBackendOptions): TestCpu {
   const pages = Math.ceil((WasmLayout.RAM_BASE + ramBytes) / WasmLayout.WASM_PAGE);
   const memory = new WebAssembly.Memory({ initial: pages, maximum: 65536 });
   const ram = new Uint8Array(memory.buffer, WasmLayout.RAM_BASE, ramBytes);
@@ -69,7 +69,7 @@ export function createTestCpu(ramBytes = 4 << 20, nowMs?: () => number): TestCpu
     requestReset: () => {},
   };
   const log = new Logger((cat, msg) => logs.push(`${cat}: ${msg}`));
-  const cpu = new Cpu({ memory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, nowMs) });
+  const cpu = new Cpu({ memory, bus, log, decode, semantics, backend: (host) => new WasmBackend(host, nowMs, jit) });
   cpuRef = cpu;
   const dv = new DataView(memory.buffer, WasmLayout.RAM_BASE, ramBytes);
   const s = cpu.state;

@@ -51,7 +51,7 @@ describe("WasmBackend", () => {
     b.stGuest(b.addi(v, 1), b.i64(0x108), 8, 0);
     b.stEnv(b.i64(0x2000), StateOff.RIP);
     b.exit(TbExit.HALT);
-    const [slot] = backend.compileBatch([b.finish()]);
+    const [slot] = backend.compileBatch({ csBase: 0, blocks: [{ unit: b.finish(), rip: 0 }] });
     const d = dv();
     d.setBigInt64(stateAddr(gprOff(0)), 5n, true);
     d.setBigInt64(stateAddr(gprOff(1)), -7n, true);
@@ -79,7 +79,7 @@ describe("WasmBackend", () => {
     b.stGuest(b.i32(7), b.i64(0x999), 4, 0);
     b.stEnv(b.i64(2), gprOff(3));
     b.exit(TbExit.NEXT);
-    const [slot] = backend.compileBatch([b.finish()]);
+    const [slot] = backend.compileBatch({ csBase: 0, blocks: [{ unit: b.finish(), rip: 0 }] });
     const d = dv();
     d.setInt32(stateAddr(StateOff.RUN), 1000, true);
     d.setInt32(WasmLayout.JMP_CACHE_BASE + 12, slot!, true);
@@ -103,7 +103,7 @@ describe("WasmBackend", () => {
     b.stEnv(b.extu(b.callValue(twice, [b.i32(21)])), gprOff(0));
     b.stEnv(b.callValue(rtDecl, [b.i64(4)]), gprOff(1));
     b.exit(TbExit.HALT);
-    const [slot] = backend.compileBatch([b.finish()]);
+    const [slot] = backend.compileBatch({ csBase: 0, blocks: [{ unit: b.finish(), rip: 0 }] });
     const d = dv();
     d.setInt32(stateAddr(StateOff.RUN), 1000, true);
     d.setInt32(WasmLayout.JMP_CACHE_BASE + 12, slot!, true);

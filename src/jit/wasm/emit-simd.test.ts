@@ -90,7 +90,7 @@ describe("float and vector IR", () => {
     b.stGuest(b.ldGuest(IrType.V128, b.i64(0x100), 4, 0), b.i64(0x300), 8, 0);
     b.stEnv(b.i64(0), StateOff.RIP);
     b.exit(TbExit.HALT);
-    const [slot] = backend.compileBatch([b.finish()]);
+    const [slot] = backend.compileBatch({ csBase: 0, blocks: [{ unit: b.finish(), rip: 0 }] });
     const d = dv();
     for (let i = 0; i < 16; i++) d.setUint8(WasmLayout.RAM_BASE + 0x100 + i, 0x10 + i);
     d.setInt32(stateAddr(StateOff.RUN), 1000, true);

@@ -9,7 +9,7 @@
  */
 
 import { EmulatorBug } from "../../common/errors.js";
-import { WasmLayout } from "../../memory/wasm-layout.js";
+import { JitCounter, WasmLayout } from "../../memory/wasm-layout.js";
 import { RunWord, StateOff, runOff, stateAddr } from "../../cpu/state-layout.js";
 import {
   HelperFlag, IrType, SlowStatus, TbExit, type BinOp, type Cond, type HelperDecl, type IrOp, type IrUnit, type MemSize, type Temp, type UnOp,
@@ -43,7 +43,7 @@ export interface EmitEnv {
 
 const enum Op {
   BLOCK = 0x02, IF = 0x04, ELSE = 0x05, END = 0x0b, BR = 0x0c, BR_IF = 0x0d, RETURN = 0x0f, CALL = 0x10,
-  UNREACHABLE = 0x00, SELECT = 0x1b, LOCAL_GET = 0x20, LOCAL_SET = 0x21, VOID = 0x40,
+  RETURN_CALL = 0x12, UNREACHABLE = 0x00, SELECT = 0x1b, LOCAL_GET = 0x20, LOCAL_SET = 0x21, VOID = 0x40,
   I32_LOAD = 0x28, I64_LOAD = 0x29, I32_STORE = 0x36, I64_STORE = 0x37,
   I32_CONST = 0x41, I64_CONST = 0x42, I32_EQZ = 0x45, I32_EQ = 0x46, I32_NE = 0x47, I32_GE_S = 0x4e, I64_EQ = 0x51,
   I32_ADD = 0x6a, I32_AND = 0x71, I32_OR = 0x72, I32_SHL = 0x74, I64_ADD = 0x7c, I64_AND = 0x83, I64_SHR_U = 0x88,
@@ -68,6 +68,35 @@ const LOADS: Record<MemSize, [number, number, number, number]> = {
 const STORES: Record<MemSize, [number, number]> = { 1: [0x3a, 0x3c], 2: [0x3b, 0x3d], 4: [0x36, 0x3e], 8: [0, 0x37], 16: [0, 0] };
 const ALIGN: Record<MemSize, number> = { 1: 0, 2: 1, 4: 2, 8: 3, 16: 4 };
 
+/** Where a block may jump directly (block linking; see backend.ts). */
+export interface ChainTarget {
+  /** Function index of the target block in the same module. */
+  fn: number;
+  /** Wasm address of the target's validity word (non-zero while it is live). */
+  valid: number;
+}
+
+export interface EmitOptions {
+  /** Direct successors by target RIP; exits to other RIPs return to the dispatcher. */
+  chain?: (rip: number) => ChainTarget | undefined;
+  /** Increment the JitCounter statistics in generated code. */
+  counters?: boolean;
+}
+
+/** Emit `counter += 1` (i64 in Wasm memory). */
+export function emitCount(c: ByteBuf, counter: JitCounter): void {
+  const off = WasmLayout.JIT_COUNTERS_BASE + 8 * counter;
+  c.byte(Op.I32_CONST).s32(0);
+  c.byte(Op.I32_CONST).s32(0).byte(Op.I64_LOAD).u32(3).u32(off);
+  c.byte(Op.I64_CONST).s64(1, 0).byte(Op.I64_ADD);
+  c.byte(Op.I64_STORE).u32(3).u32(off);
+}
+
+/** Declare every helper a unit calls (so function indices are fixed before emitting). */
+export function declareHelpers(env: EmitEnv, unit: IrUnit): void {
+  for (const o of unit.ops) if (o.op === "call") env.helper(o.helper);
+}
+
 export interface EmittedFunction {
   params: ValType[];
   results: ValType[];
@@ -75,8 +104,8 @@ export interface EmittedFunction {
   body: Uint8Array;
 }
 
-export function emitUnit(env: EmitEnv, unit: IrUnit): EmittedFunction {
-  return new UnitEmitter(env, unit).run();
+export function emitUnit(env: EmitEnv, unit: IrUnit, opts: EmitOptions = {}): EmittedFunction {
+  return new UnitEmitter(env, unit, opts).run();
 }
 
 class UnitEmitter {
@@ -88,10 +117,15 @@ class UnitEmitter {
   private readonly placed = new Set<number>();
   private curPc = 0;
   private storeSinceStart = false;
+  /** i64 constants held by temps (movi), to recognise exits to a constant RIP. */
+  private readonly consts: Float64Array;
+  /** The RIP this path stored last, when it is a constant; NaN when unknown. */
+  private ripConst = NaN;
 
-  constructor(private readonly env: EmitEnv, private readonly unit: IrUnit) {
+  constructor(private readonly env: EmitEnv, private readonly unit: IrUnit, private readonly opts: EmitOptions) {
     this.lEntry = unit.tempTypes.length;
     this.lStop = unit.tempTypes.length + 1;
+    this.consts = new Float64Array(unit.tempTypes.length).fill(NaN);
   }
 
   run(): EmittedFunction {
@@ -147,9 +181,13 @@ class UnitEmitter {
 
   private op(op: IrOp): void {
     const c = this.c;
+    if ("dst" in op && op.dst) this.consts[op.dst.id] = NaN;
     switch (op.op) {
       case "movi":
-        if (op.dst.type === IrType.I64) this.i64(op.lo, op.hi); else this.i32(op.lo);
+        if (op.dst.type === IrType.I64) {
+          this.i64(op.lo, op.hi);
+          this.consts[op.dst.id] = (op.hi | 0) * 4294967296 + (op.lo >>> 0);
+        } else this.i32(op.lo);
         return this.set(op.dst);
       case "mov": this.get(op.src); return this.set(op.dst);
       case "bin":
@@ -170,6 +208,9 @@ class UnitEmitter {
         this.i32(0); this.load(op.dst.type, op.size, op.signed, stateAddr(op.offset));
         return this.set(op.dst);
       case "st_env":
+        if (op.offset <= StateOff.RIP + 7 && op.offset + op.size > StateOff.RIP) {
+          this.ripConst = op.offset === StateOff.RIP && op.size === 8 ? this.consts[op.src.id]! : NaN;
+        }
         this.i32(0); this.get(op.src); return this.store(op.src.type, op.size, stateAddr(op.offset));
       case "ld_guest": return this.guestLoad(op);
       case "st_guest": this.storeSinceStart = true; return this.guestStore(op);
@@ -183,9 +224,10 @@ class UnitEmitter {
         if (top !== op.label.id) throw new EmulatorBug(`label L${op.label.id} placed out of order in ${this.unit.name}`);
         this.placed.add(op.label.id);
         c.byte(Op.END);
+        this.ripConst = NaN; // a join point: paths may have stored different RIPs
         return;
       }
-      case "call": return this.call(op.helper, op.args, op.dst);
+      case "call": this.ripConst = NaN; return this.call(op.helper, op.args, op.dst);
       case "insn_start":
         // A store in the previous instruction invalidated translated code: stop before this one.
         if (this.storeSinceStart && this.unit.kind === "tb") {
@@ -194,7 +236,10 @@ class UnitEmitter {
         this.storeSinceStart = false;
         this.curPc = op.pc;
         return;
-      case "exit": this.i32(op.code); c.byte(Op.RETURN); return;
+      case "exit":
+        if (op.code === TbExit.NEXT && !Number.isNaN(this.ripConst) && this.unit.kind === "tb") this.chain(this.ripConst);
+        this.i32(op.code); c.byte(Op.RETURN);
+        return;
       case "raise":
         this.i32(0); this.i32(op.vector); this.mem(Op.I32_STORE, 2, stateAddr(runOff(RunWord.EXC_VECTOR)));
         this.i32(0); if (op.error) this.get(op.error); else this.i32(-1);
@@ -206,6 +251,22 @@ class UnitEmitter {
         return;
       default: return this.floatOp(op);
     }
+  }
+
+  /**
+   * Block linking: RIP is stored; when the successor lives in this module and is still valid,
+   * tail-call it (its prologue checks the budget and exit requests), else fall through to
+   * returning NEXT to the dispatcher.
+   */
+  private chain(rip: number): void {
+    const t = this.opts.chain?.(rip);
+    if (!t) return;
+    const c = this.c;
+    this.i32(0); this.mem(Op.I32_LOAD, 2, t.valid);
+    c.byte(Op.IF).byte(Op.VOID);
+    if (this.opts.counters) emitCount(c, JitCounter.CHAINED);
+    c.byte(Op.RETURN_CALL).u32(t.fn);
+    c.byte(Op.END);
   }
 
   private simdOp(sub: number): void { this.c.byte(0xfd).u32(sub); }
@@ -356,6 +417,7 @@ class UnitEmitter {
     const t = op.dst.type;
     this.tlbLookup(op.addr, op.size, op.mmuIdx, 0);
     c.byte(Op.IF).byte(valType(t));
+    if (this.opts.counters) emitCount(c, JitCounter.TLB_HIT);
     this.hostAddr(op.addr); this.load(t, op.size, op.signed, 0);
     c.byte(Op.ELSE);
     if (t === IrType.V128 && op.size === 16) {
@@ -380,6 +442,7 @@ class UnitEmitter {
     const t = op.src.type;
     this.tlbLookup(op.addr, op.size, op.mmuIdx, 8);
     c.byte(Op.IF).byte(Op.VOID);
+    if (this.opts.counters) emitCount(c, JitCounter.TLB_HIT);
     this.hostAddr(op.addr); this.get(op.src); this.store(t, op.size, 0);
     c.byte(Op.ELSE);
     // A 16-byte store takes the slow path as two 8-byte stores: a fault on the second half
