@@ -264,9 +264,9 @@ Boot options:
   -serial DEV         stdio | null | file:PATH | tcp:HOST:PORT,server=on[,wait=off]
                       | unix:PATH,server=on[,wait=off] (repeat for COM2..COM4)
   -no-reboot          exit instead of rebooting when the guest resets
-  -s                  shorthand for -gdb tcp::1234
-  -S                  do not start the CPU at start-up (wait for the debugger)
-  -gdb tcp::PORT      gdbstub listen address
+  -s                  shorthand for -gdb tcp::1234 (gdbstub: not implemented yet)
+  -S                  do not start the CPU at start-up (continue from the monitor)
+  -gdb tcp::PORT      gdbstub listen address (not implemented yet)
   -d CAT[,CAT...]     enable log categories (${DEBUG_CATEGORIES.join(",")})
   -D FILE             write logs to FILE instead of stderr
   -icount N|auto      deterministic virtual time, 2^N ns per instruction

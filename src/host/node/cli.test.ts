@@ -182,4 +182,12 @@ describe("the monitor on stdio", () => {
       code: 1, out: "", err: "tsemu: -S needs a monitor to continue (use -monitor stdio; the gdbstub is not available yet)\n",
     });
   });
+
+  it("-s and -gdb are one-line errors until the gdbstub exists (never silently ignored)", async () => {
+    for (const flags of [["-s"], ["-gdb", "tcp::1234"]]) {
+      expect(await cli("-kernel", echoKernel, "-serial", "null", ...flags)).toEqual({
+        code: 1, out: "", err: "tsemu: the gdbstub (-s, -gdb) is not implemented yet\n",
+      });
+    }
+  });
 });

@@ -110,6 +110,7 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const kernel = readFile(options.kernel!, "kernel");
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpec = options.serial[0] ?? { kind: "null" as const };
+  if (options.gdb) throw new ConfigError("the gdbstub (-s, -gdb) is not implemented yet");
   const plan = monitorPlan(options);
   if (options.startStopped && plan === "none")
     throw new ConfigError("-S needs a monitor to continue (use -monitor stdio; the gdbstub is not available yet)");
