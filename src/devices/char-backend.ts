@@ -27,6 +27,9 @@ export class MemoryCharBackend implements CharBackend {
   private readonly _input = new Emitter<Uint8Array>();
   private readonly _output = new Emitter<Uint8Array>();
   private _bytes: number[] = [];
+  /** Latin-1 text of _bytes[0 .. _textBytes), extended on demand. */
+  private _text = "";
+  private _textBytes = 0;
   readonly onInput: Event<Uint8Array> = this._input.event;
   /** Fires with every chunk the guest writes. */
   readonly onOutput: Event<Uint8Array> = this._output.event;
@@ -44,10 +47,18 @@ export class MemoryCharBackend implements CharBackend {
   /** Everything written so far. */
   get output(): Uint8Array { return Uint8Array.from(this._bytes); }
 
-  /** Output decoded as Latin-1 text. */
-  get text(): string { return String.fromCharCode(...this._bytes); }
+  /**
+   * Output decoded as Latin-1 text. Decoded incrementally in chunks: boot tests read it after
+   * every slice, and one spread of the whole output would overflow the call stack on long logs.
+   */
+  get text(): string {
+    const b = this._bytes;
+    for (let i = this._textBytes; i < b.length; i += 4096) this._text += String.fromCharCode(...b.slice(i, Math.min(i + 4096, b.length)));
+    this._textBytes = b.length;
+    return this._text;
+  }
 
-  clear(): void { this._bytes = []; }
+  clear(): void { this._bytes = []; this._text = ""; this._textBytes = 0; }
 
   dispose(): void {
     this._input.dispose();
