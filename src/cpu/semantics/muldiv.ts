@@ -117,8 +117,24 @@ export function mulDiv(kind: MulDiv) {
       return;
     }
     if (size === 8) {
+      // Fast path inline: RDX:RAX fits an i64 (RDX = 0, or RAX's sign extension for IDIV) and
+      // the divisor is non-zero, so one i64 division gives the exact quotient and remainder
+      // (INT64_MIN / -1, which would trap in Wasm, goes to the helper and its #DE). Anything
+      // else takes the 128-bit helper.
+      const slow = b.label(), done = b.label();
+      const rax = readGpr(ctx, 0, 8), rdx = readGpr(ctx, 2, 8);
+      b.brcond("eq", v, b.i64(0), slow);
+      b.brcond("ne", rdx, signed ? b.shrSi(rax, 63) : b.i64(0), slow);
+      if (signed) b.brcond("ne", b.and(b.setcond("eq", rax, b.i64(-(2 ** 63))), b.setcond("eq", v, b.i64(-1))), b.i32(0), slow);
+      const q = b.bin(signed ? "div_s" : "div_u", rax, v);
+      const r = b.bin(signed ? "rem_s" : "rem_u", rax, v);
+      writeGpr(ctx, 0, 8, q);
+      writeGpr(ctx, 2, 8, r);
+      b.br(done);
+      b.setLabel(slow);
       b.stEnv(v, DIVISOR_OFF);
       b.call(div128Helper, [b.i32(signed ? 1 : 0)]);
+      b.setLabel(done);
       return;
     }
     // 8/16/32-bit: the dividend fits an i64; check #DE before dividing (Wasm would trap).
