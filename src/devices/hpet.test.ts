@@ -32,6 +32,16 @@ describe("Hpet", () => {
     expect(hpet.read(T(1) + 8, 4)).toBe(0xffffffff);
   });
 
+  it("logs a route outside INT_ROUTE_CAP only where it would be used (interrupt enabled, not taken by legacy replacement)", () => {
+    const { hpet, logs } = make();
+    hpet.write(T(0), 0, 4); // route 0, interrupt disabled: what Linux writes at init
+    hpet.write(0x10, 3, 4); // enable + legacy replacement
+    hpet.write(T(0), 0x4, 4); // timer 0 enabled, route 0: legacy replacement routes it
+    expect(logs).toEqual([]);
+    hpet.write(T(2), 0x4, 4); // timer 2 enabled on route 0, which the board did not wire
+    expect(logs).toEqual(["hpet: timer 2 route 0 not in INT_ROUTE_CAP"]);
+  });
+
   it("counts at 100 MHz only while enabled; the counter is writable when halted", () => {
     const { hpet, clock } = make();
     clock.advanceTo(1000);

@@ -207,7 +207,10 @@ export class Hpet extends Device<HpetState> implements RegionOps {
     switch (reg) {
       case 0x00: {
         const route = (v >> 9) & 0x1f;
-        if ((v & TN_FSB_EN) === 0 && ((this._cap >>> route) & 1) === 0) {
+        // The route matters only for an enabled, non-FSB interrupt that legacy replacement does
+        // not take over (Linux writes route 0 into timers 0 and 1 in legacy mode).
+        const routed = (v & TN_INT_ENB) !== 0 && (v & TN_FSB_EN) === 0 && !(this.legacyMode && i < 2);
+        if (routed && ((this._cap >>> route) & 1) === 0) {
           this._opts.logger.guestError(`hpet: timer ${i} route ${route} not in INT_ROUTE_CAP`);
         }
         t.config = ((t.config & ~TN_WRITABLE) | (v & TN_WRITABLE)) >>> 0;
