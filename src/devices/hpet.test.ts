@@ -151,7 +151,7 @@ describe("Hpet", () => {
     expect(() => new Hpet("h", { ...base, routes: new Array(33).fill(undefined) })).toThrow(ConfigError);
     const { hpet, logs } = make();
     hpet.read(0x300, 4);
-    hpet.write(T(0), 3 << 9, 4); // route 3 not in the capability mask
+    hpet.write(T(0), (3 << 9) | 0x4, 4); // enabled on route 3, not in the capability mask
     hpet.write(T(0) + 4, 0, 4);
     expect(logs.length).toBe(3);
   });
