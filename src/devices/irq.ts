@@ -38,6 +38,19 @@ export function splitIrq(...sinks: IrqLine[]): IrqLine {
   };
 }
 
+/**
+ * A wired-OR of several sources onto one line (e.g. COM1 and COM3 both on ISA IRQ 4): the
+ * output is high while any input is high, and moves only when that changes.
+ */
+export function orIrq(output: IrqLine, count: number): IrqPin[] {
+  let high = 0; // bit i = input i is high
+  return Array.from({ length: count }, (_, i) => new IrqPin((level) => {
+    const was = high !== 0;
+    high = level ? high | (1 << i) : high & ~(1 << i);
+    if ((high !== 0) !== was) output.set(high !== 0 ? 1 : 0);
+  }));
+}
+
 /** Records every transition; for device tests (QEMU qtest's irq_intercept). */
 export class IrqRecorder implements IrqLine {
   level: IrqLevel = 0;

@@ -1,13 +1,14 @@
 /**
  * What the x86 boards (pc.ts, microvm.ts) share: the address spaces, the CPU and its CpuBus,
  * the interrupt controllers (LAPIC, IOAPIC, 8259 pair) and the ISA IRQ fan-out, the legacy
- * ISA devices both keep (PIT with port 0x61, RTC, COM1, isa-debug-exit), and kernel loading
+ * ISA devices both keep (PIT with port 0x61, RTC, COM1..COM4, isa-debug-exit), and kernel loading
  * with the reset hook. The PC/AT ports and IRQ numbers those devices use are written here
  * once; each board adds what is its own (PCI and ACPI PM on pc, the GED on microvm).
  */
 
+import { ConfigError } from "../common/errors.js";
 import { writeFirmwareTables } from "../boot/firmware-tables.js";
-import type { PlatformTablesConfig } from "../boot/acpi/config.js";
+import type { IsaPnpDevice, PlatformTablesConfig } from "../boot/acpi/config.js";
 import type { MemoryRange } from "../boot/e820.js";
 import type { GuestMemory } from "../boot/guest-memory.js";
 import { checkRange } from "../boot/guest-memory.js";
@@ -18,7 +19,7 @@ import { semantics } from "../cpu/semantics/index.js";
 import { NullCharBackend } from "../devices/char-backend.js";
 import type { CpuInterruptSink } from "../devices/cpu-interrupts.js";
 import { DebugExit } from "../devices/debug-exit.js";
-import { IrqSelector, splitIrq, type IrqLine } from "../devices/irq.js";
+import { IrqSelector, orIrq, splitIrq, type IrqLine, type IrqPin } from "../devices/irq.js";
 import { Ioapic } from "../devices/ioapic.js";
 import { Lapic } from "../devices/lapic.js";
 import { fixedRateTsc } from "../devices/lapic-timer.js";
@@ -37,12 +38,28 @@ import { Machine, type MachineOptions } from "./machine.js";
 
 /** Legacy ISA ports both boards decode (IBM PC/AT conventions). */
 export const enum IsaIo {
-  COM1 = 0x3f8, PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0, PIT = 0x40, PORT61 = 0x61,
+  COM1 = 0x3f8, COM2 = 0x2f8, COM3 = 0x3e8, COM4 = 0x2e8, PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0, PIT = 0x40, PORT61 = 0x61,
   RTC = 0x70, DEBUG_EXIT = 0xf4,
 }
 
 /** ISA IRQ numbers (and the IOAPIC pin the PIT's IRQ 0 uses instead of 0, per the MADT override). */
-export const enum IsaIrq { PIT = 0, KBD = 1, PIT_IOAPIC_PIN = 2, COM1 = 4, RTC = 8, MOUSE = 12 }
+export const enum IsaIrq { PIT = 0, KBD = 1, PIT_IOAPIC_PIN = 2, COM2_4 = 3, COM1_3 = 4, RTC = 8, MOUSE = 12 }
+
+/** The PC's four serial ports: I/O base and ISA IRQ (COM3 shares IRQ 4 with COM1, COM4 IRQ 3 with COM2). */
+export const COM_PORTS: readonly { port: number; irq: number }[] = [
+  { port: IsaIo.COM1, irq: IsaIrq.COM1_3 }, { port: IsaIo.COM2, irq: IsaIrq.COM2_4 },
+  { port: IsaIo.COM3, irq: IsaIrq.COM1_3 }, { port: IsaIo.COM4, irq: IsaIrq.COM2_4 },
+];
+
+/** The serial ports a board has for `opts`: COM1, plus COM2..COM4 for each extra backend. */
+export function serialPortCount(opts: MachineOptions): number {
+  return 1 + (opts.extraSerials?.length ?? 0);
+}
+
+/** DSDT entries (PNP0501, _UID n) for the first `count` serial ports. */
+export function comPnpDevices(count: number): IsaPnpDevice[] {
+  return COM_PORTS.slice(0, count).map((c, i) => ({ name: `COM${i + 1}`, hid: "PNP0501", uid: i + 1, io: [{ port: c.port, len: 8 }], irqs: [c.irq] }));
+}
 
 /** The TSC and the LAPIC timer both run at 1 GHz of virtual time (a TSC tick is 1 ns). */
 const TSC_HZ = 1_000_000_000;
@@ -114,7 +131,10 @@ export interface IsaLegacy {
   pit: Pit8254;
   port61: Port61;
   rtc: RtcMc146818;
+  /** COM1 (always present). */
   serial: Serial16550;
+  /** COM1, then COM2..COM4 for each extra backend the options give. */
+  serials: Serial16550[];
   debugExit: DebugExit;
   /** IRQ 0: input 0 = the PIT (selected at reset), input 1 = an HPET's legacy timer 0. */
   irq0: IrqSelector;
@@ -122,7 +142,7 @@ export interface IsaLegacy {
   irq8: IrqSelector;
 }
 
-/** PIT (+ port 0x61 speaker gate), RTC/CMOS, COM1 and isa-debug-exit at their PC ports. */
+/** PIT (+ port 0x61 speaker gate), RTC/CMOS, COM1 (and COM2..4 if given) and isa-debug-exit at their PC ports. */
 export function createIsaLegacy(m: Machine, core: BoardCore, opts: MachineOptions): IsaLegacy {
   const { clock, log } = m;
   const irq0 = new IrqSelector(core.isaIrq(IsaIrq.PIT), 2);
@@ -130,15 +150,27 @@ export function createIsaLegacy(m: Machine, core: BoardCore, opts: MachineOption
   const pit = new Pit8254("pit", { clock, logger: log, outputs: [irq0.inputs[0]!] });
   const port61 = new Port61("port61", { clock, logger: log, speakerTimer: pit.channel(2) });
   const rtc = new RtcMc146818("rtc", { clock, logger: log, irq: irq8.inputs[0]!, startTimeMs: opts.rtcStartMs ?? Date.UTC(2026, 0, 1) });
-  const serial = new Serial16550({ irq: core.isaIrq(IsaIrq.COM1), backend: opts.serial ?? new NullCharBackend(), clock, logger: log, id: "com1" });
+  const backends = [opts.serial ?? new NullCharBackend(), ...(opts.extraSerials ?? [])];
+  if (backends.length > COM_PORTS.length) throw new ConfigError(`at most ${COM_PORTS.length} serial ports`);
+  // Ports that share an ISA IRQ drive it through a wired-OR.
+  const irqInputs = new Map<number, IrqPin[]>();
+  for (const irq of new Set(COM_PORTS.slice(0, backends.length).map((c) => c.irq))) {
+    const users = COM_PORTS.slice(0, backends.length).filter((c) => c.irq === irq).length;
+    irqInputs.set(irq, orIrq(core.isaIrq(irq), users));
+  }
+  const serials = backends.map((backend, i) => {
+    const irq = irqInputs.get(COM_PORTS[i]!.irq)!.shift()!;
+    return new Serial16550({ irq, backend, clock, logger: log, id: `com${i + 1}` });
+  });
+  const serial = serials[0]!;
   const debugExit = new DebugExit({ system: m, ioSize: 4 });
   const io = core.ioRoot;
   io.addSubregion(MemoryRegion.io("pit", 4, pit), IsaIo.PIT);
   io.addSubregion(MemoryRegion.io("port61", 1, port61), IsaIo.PORT61);
   io.addSubregion(MemoryRegion.io("rtc", 2, rtc), IsaIo.RTC);
-  io.addSubregion(MemoryRegion.io("serial", 8, serial), IsaIo.COM1);
+  serials.forEach((u, i) => io.addSubregion(MemoryRegion.io(`serial${i + 1}`, 8, u), COM_PORTS[i]!.port));
   io.addSubregion(MemoryRegion.io("isa-debug-exit", 4, debugExit), IsaIo.DEBUG_EXIT);
-  return { pit, port61, rtc, serial, debugExit, irq0, irq8 };
+  return { pit, port61, rtc, serial, serials, debugExit, irq0, irq8 };
 }
 
 /** The CPU: RAM directly, everything else through the address spaces; APIC MSRs to the LAPIC. */

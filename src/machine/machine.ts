@@ -29,6 +29,8 @@ export interface MachineOptions {
   cmdline?: string;
   /** COM1's backend (default: output discarded). */
   serial?: CharBackend;
+  /** COM2..COM4 backends (QEMU's second to fourth -serial); a UART exists for each one given. */
+  extraSerials?: readonly CharBackend[];
   /** "deterministic": time advances with retired instructions; "realtime" needs hostNowNs. */
   clock?: { mode: "deterministic" } | { mode: "realtime"; hostNowNs: () => number };
   logSink?: LogSink;

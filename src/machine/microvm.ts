@@ -23,7 +23,7 @@ import { DEFAULT_PIT_GSI, DEFAULT_PIT_IRQ } from "../boot/layout.js";
 import { AcpiGed } from "../devices/acpi-ged.js";
 import type { Serial16550 } from "../devices/serial-16550.js";
 import { MemoryRegion } from "../memory/memory-region.js";
-import { bootKernel, buildBoard, createCore, createCpu, createIsaLegacy, IsaIo, IsaIrq, type BoardMachine } from "./board-common.js";
+import { bootKernel, buildBoard, comPnpDevices, createCore, createCpu, createIsaLegacy, IsaIo, IsaIrq, serialPortCount, type BoardMachine } from "./board-common.js";
 import type { KernelFormat } from "./kernel-image.js";
 import type { Machine, MachineOptions } from "./machine.js";
 
@@ -56,7 +56,7 @@ export interface MicrovmMachine extends Machine {
 }
 
 /** The firmware tables of microvm: hardware-reduced ACPI, no PCI/HPET/ECAM/i8042. */
-export function microvmPlatformTables(): PlatformTablesConfig {
+export function microvmPlatformTables(serialPorts = 1): PlatformTablesConfig {
   return {
     ...defaultPlatformTables(1),
     i8042: false,
@@ -68,7 +68,7 @@ export function microvmPlatformTables(): PlatformTablesConfig {
       s5SlpTyp: MicrovmLayout.GED_S5_SLP_TYP, resetValue: MicrovmLayout.GED_RESET_VALUE,
     },
     isaDevices: [
-      { name: "COM1", hid: "PNP0501", uid: 1, io: [{ port: IsaIo.COM1, len: 8 }], irqs: [IsaIrq.COM1] },
+      ...comPnpDevices(serialPorts),
       { name: "RTC", hid: "PNP0B00", uid: 0, io: [{ port: IsaIo.RTC, len: 2 }], irqs: [IsaIrq.RTC] },
     ],
     hpet: null,
@@ -82,7 +82,7 @@ export function createMicrovmMachine(opts: MachineOptions): MicrovmMachine {
 }
 
 function buildMicrovm(m: BoardMachine, opts: MachineOptions): MicrovmMachine {
-  const tables = microvmPlatformTables();
+  const tables = microvmPlatformTables(serialPortCount(opts));
   const gedCfg = tables.ged!;
   const core = createCore(m, tables, "microvm.ram");
   const isa = createIsaLegacy(m, core, opts);
@@ -92,7 +92,7 @@ function buildMicrovm(m: BoardMachine, opts: MachineOptions): MicrovmMachine {
   core.sysRoot.addSubregion(MemoryRegion.io("ged-evt", 4, ged.evt), gedCfg.evtGpa);
   core.sysRoot.addSubregion(MemoryRegion.io("ged-regs", GedReg.COUNT, ged.regs), gedCfg.regsGpa);
 
-  const devices = [core.lapic, core.ioapic, core.pic, isa.pit, isa.port61, isa.rtc, isa.serial, isa.debugExit, ged];
+  const devices = [core.lapic, core.ioapic, core.pic, isa.pit, isa.port61, isa.rtc, ...isa.serials, isa.debugExit, ged];
   for (const d of devices) m.addDevice(d);
   m.serial = isa.serial;
   createCpu(m, core.lapic, opts);

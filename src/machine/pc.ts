@@ -6,7 +6,7 @@
  *   RAM      0 .. memoryBytes (all below the PCI hole; the BIOS area 0xA0000-0xFFFFF is RAM
  *            holding the ACPI and MP tables, reserved in e820); up to 3.5 GiB, the PCI MMIO
  *            window (PCI0._CRS) starts at 0xC0000000 or where RAM ends, whichever is higher
- *   ports    0x3F8 COM1 (IRQ 4)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
+ *   ports    0x3F8 COM1 (IRQ 4; COM2..4 at 0x2F8/0x3E8/0x2E8, IRQ 3/4/3, when given)  0x60/0x64 i8042 (IRQ 1, 12)  0xF4 isa-debug-exit (4 bytes)
  *            0xCF8/0xCFC PCI configuration (mechanism #1; 0xCF9 byte = reset control)
  *            0x80 POST (ignored)
  *            0x20/0xA0 8259 PICs, 0x4D0 ELCR, 0x40 PIT (IRQ 0 -> IOAPIC pin 2), 0x61 port B,
@@ -33,7 +33,7 @@ import { Piix3Isa } from "../devices/pci/piix3-isa.js";
 import type { Serial16550 } from "../devices/serial-16550.js";
 import { MemoryRegion } from "../memory/memory-region.js";
 import type { RegionOps } from "../memory/types.js";
-import { bootKernel, buildBoard, createCore, createCpu, createIsaLegacy, IsaIrq, type BoardMachine } from "./board-common.js";
+import { bootKernel, buildBoard, comPnpDevices, createCore, createCpu, createIsaLegacy, IsaIrq, serialPortCount, type BoardMachine } from "./board-common.js";
 import type { KernelFormat } from "./kernel-image.js";
 import type { Machine, MachineOptions } from "./machine.js";
 
@@ -65,7 +65,9 @@ function buildPc(m: BoardMachine, opts: MachineOptions): PcMachine {
   const memoryMap = pcMemoryMap(m.ramBytes);
   // Describe only what the board has: no PCIe ECAM (i440fx-style type-1 configuration only);
   // the PCI window starts above RAM.
-  const platformTables = withPciWindowAboveRam({ ...defaultPlatformTables(1), ecam: null }, m.ramBytes);
+  const defaults = defaultPlatformTables(1);
+  const isaDevices = [...(defaults.isaDevices ?? []).filter((d) => d.hid !== "PNP0501"), ...comPnpDevices(serialPortCount(opts))];
+  const platformTables = withPciWindowAboveRam({ ...defaults, ecam: null, isaDevices }, m.ramBytes);
 
   const core = createCore(m, platformTables, "pc.ram");
   const { sysRoot, ioRoot, isaIrq, ioapic } = core;
@@ -108,7 +110,7 @@ function buildPc(m: BoardMachine, opts: MachineOptions): PcMachine {
   ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
   ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
 
-  const devices = [core.lapic, ioapic, core.pic, isa.pit, isa.port61, isa.rtc, hpet, acpiPm, isa.serial, kbd, isa.debugExit,
+  const devices = [core.lapic, ioapic, core.pic, isa.pit, isa.port61, isa.rtc, hpet, acpiPm, ...isa.serials, kbd, isa.debugExit,
     resetCtl, pciHost, ...pciDevices];
   for (const d of devices) m.addDevice(d);
   m.serial = isa.serial;

@@ -66,16 +66,6 @@ export interface GedConfig {
   resetValue: number;
 }
 
-/** A legacy device described in \_SB for PnP ACPI (COM1 PNP0501, RTC PNP0B00). */
-export interface AcpiIsaDevice {
-  name: string;
-  hid: string;
-  uid: number;
-  port: number;
-  ports: number;
-  irq: number;
-}
-
 export interface PciRootConfig {
   busStart: number;
   busEnd: number;

@@ -183,6 +183,12 @@ describe("the monitor on stdio", () => {
     });
   });
 
+  it("stdio can back only one serial port", async () => {
+    expect(await cli("-kernel", echoKernel, "-serial", "stdio", "-serial", "stdio")).toEqual({
+      code: 1, out: "", err: "tsemu: stdio can serve only one -serial port\n",
+    });
+  });
+
   it("-s and -gdb are one-line errors until the gdbstub exists (never silently ignored)", async () => {
     for (const flags of [["-s"], ["-gdb", "tcp::1234"]]) {
       expect(await cli("-kernel", echoKernel, "-serial", "null", ...flags)).toEqual({

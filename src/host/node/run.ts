@@ -16,6 +16,7 @@ import type { Machine, SliceResult } from "../../machine/machine.js";
 import type { VirtualClock } from "../../devices/virtual-clock.js";
 import { Monitor, type RunControl } from "../../monitor/monitor.js";
 import type { RunOptions } from "./args.js";
+import type { CharBackend } from "../../devices/char-backend.js";
 import { createCharBackend, StdioCharBackend, type InputStream } from "./char-backends.js";
 import { StdioMonitor } from "./monitor-stdio.js";
 import { describeSocketAddress, SocketCharBackend } from "./socket-backend.js";
@@ -35,11 +36,10 @@ export interface HostIo {
 export type MonitorPlan = "none" | "stdio" | "mux-monitor" | "mux-console";
 
 export function monitorPlan(o: RunOptions): MonitorPlan {
-  const serialStdio = o.serial[0]?.kind === "stdio";
+  const s = o.serial.find((sp) => sp.kind === "stdio");
   if (o.monitor === "none") return "none";
-  if (o.monitor === "stdio") return serialStdio ? "mux-monitor" : "stdio";
-  const s = o.serial[0];
-  return serialStdio && (o.nographic || (s?.kind === "stdio" && s.monitor === true)) ? "mux-console" : "none";
+  if (o.monitor === "stdio") return s ? "mux-monitor" : "stdio";
+  return s && (o.nographic || s.monitor === true) ? "mux-console" : "none";
 }
 
 /** The host's side of the monitor's stop/cont/quit, which the run loop obeys. */
@@ -109,7 +109,8 @@ function readFile(path: string, what: string): Uint8Array {
 export async function runMachine(options: RunOptions, io: HostIo): Promise<number> {
   const kernel = readFile(options.kernel!, "kernel");
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
-  const serialSpec = options.serial[0] ?? { kind: "null" as const };
+  const serialSpecs = options.serial.length ? options.serial : [{ kind: "null" as const }];
+  if (serialSpecs.filter((sp) => sp.kind === "stdio").length > 1) throw new ConfigError("stdio can serve only one -serial port");
   if (options.gdb) throw new ConfigError("the gdbstub (-s, -gdb) is not implemented yet");
   const plan = monitorPlan(options);
   if (options.startStopped && plan === "none")
@@ -117,15 +118,21 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const streams = io.stdio ?? { stdin: process.stdin, stdout: process.stdout };
   let stdio: StdioCharBackend | undefined;
   const sharedStdio = (): StdioCharBackend => (stdio ??= new StdioCharBackend(streams.stdin, streams.stdout));
-  const serial = serialSpec.kind === "stdio" ? sharedStdio() : createCharBackend(serialSpec, streams);
-  if (serial instanceof SocketCharBackend) {
-    if (serial.spec.wait) io.stderr(`tsemu: waiting for connection on ${describeSocketAddress(serial.spec.address)}\n`);
-    try {
-      await serial.ready;
-    } catch (e) {
-      serial.dispose();
-      throw e;
+  // COM1..COM4 in -serial order; a socket server with wait=on holds the boot until its client connects.
+  const serials: CharBackend[] = [];
+  const closeSerials = (): void => { stdio?.dispose(); for (const b of serials) if (b !== stdio) b.dispose(); };
+  try {
+    for (const spec of serialSpecs) {
+      const backend = spec.kind === "stdio" ? sharedStdio() : createCharBackend(spec, streams);
+      serials.push(backend);
+      if (backend instanceof SocketCharBackend) {
+        if (backend.spec.wait) io.stderr(`tsemu: waiting for connection on ${describeSocketAddress(backend.spec.address)}\n`);
+        await backend.ready;
+      }
     }
+  } catch (e) {
+    closeSerials();
+    throw e;
   }
   const logSink: LogSink = options.logFile
     ? (cat, msg) => appendFileSync(options.logFile!, `[${cat}] ${msg}\n`)
@@ -134,14 +141,14 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   let m: Machine;
   try {
     m = createMachine({
-      board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes, serial,
+      board: options.machine, kernel, initrd, cmdline: options.append, memoryBytes: options.memoryBytes,
+      serial: serials[0], extraSerials: serials.slice(1),
       clock: deterministic ? { mode: "deterministic" } : { mode: "realtime", hostNowNs },
       logSink, log: options.debug, noReboot: options.noReboot, nowMs: () => performance.now(),
       rtcStartMs: deterministic ? undefined : Date.now(),
     });
   } catch (e) {
-    stdio?.dispose();
-    serial.dispose();
+    closeSerials();
     throw e;
   }
   const control = new HostRunControl(m.clock);
@@ -158,8 +165,7 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   } finally {
     monitor?.dispose();
     m.dispose();
-    stdio?.dispose();
-    if (serial !== stdio) serial.dispose();
+    closeSerials();
   }
 }
 
