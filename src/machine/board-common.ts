@@ -168,7 +168,7 @@ export function createIsaLegacy(m: Machine, core: BoardCore, opts: MachineOption
   io.addSubregion(MemoryRegion.io("pit", 4, pit), IsaIo.PIT);
   io.addSubregion(MemoryRegion.io("port61", 1, port61), IsaIo.PORT61);
   io.addSubregion(MemoryRegion.io("rtc", 2, rtc), IsaIo.RTC);
-  serials.forEach((u, i) => io.addSubregion(MemoryRegion.io(`serial${i + 1}`, 8, u), COM_PORTS[i]!.port));
+  serials.forEach((u, i) => io.addSubregion(MemoryRegion.io("serial", 8, u), COM_PORTS[i]!.port));
   io.addSubregion(MemoryRegion.io("isa-debug-exit", 4, debugExit), IsaIo.DEBUG_EXIT);
   return { pit, port61, rtc, serial, serials, debugExit, irq0, irq8 };
 }

@@ -6,14 +6,13 @@
  * ways. The same boot checks that the machine-check init succeeds (no "mce:" errors) now that
  * MCE/MCA are advertised.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { extractVmlinux } from "../../src/boot/extract-vmlinux.js";
 import { FEATURES, type Feature } from "../../src/cpu/cpuid.js";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createPcMachine, type PcMachine } from "../../src/machine/pc.js";
-import { FIXTURE_CACHE, TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
+import { TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
+import { requireVmlinux } from "../fixtures/vmlinux.js";
 
 /**
  * The /proc/cpuinfo name of each CPUID feature (cpufeatures.h; null: Linux hides the bit, i.e.
@@ -69,8 +68,7 @@ describe("/proc/cpuinfo on the Debian kernel", () => {
   it("lists exactly the advertised flags, and the machine-check init succeeds", async () => {
     requireFixture(VMLINUZ);
     requireFixture(TEST_INITRD);
-    const vmlinux = join(FIXTURE_CACHE, "vmlinux");
-    if (!existsSync(vmlinux)) writeFileSync(vmlinux, extractVmlinux(new Uint8Array(readFileSync(VMLINUZ))));
+    const vmlinux = requireVmlinux();
     const serial = new MemoryCharBackend();
     m = createPcMachine({
       kernel: new Uint8Array(readFileSync(vmlinux)), initrd: new Uint8Array(readFileSync(TEST_INITRD)), serial,

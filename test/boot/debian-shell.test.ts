@@ -8,28 +8,24 @@
  * clockevent/clocksource without complaint. Deterministic time keeps the run independent of
  * host load.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extractVmlinux } from "../../src/boot/extract-vmlinux.js";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createPcMachine, type PcMachine } from "../../src/machine/pc.js";
-import { BOOT_MARKER, FIXTURE_CACHE, VMLINUZ, requireFixture } from "../fixtures/paths.js";
+import { BOOT_MARKER } from "../fixtures/paths.js";
+import { requireVmlinux } from "../fixtures/vmlinux.js";
 import { ConsoleDriver } from "../helpers/console-driver.js";
 import { checkShellSession, shellInitrd } from "./shell-session.js";
-const VMLINUX = join(FIXTURE_CACHE, "vmlinux");
 
 describe("Debian kernel to a busybox shell (PVH, pc board)", () => {
   let m: PcMachine;
   let con: ConsoleDriver;
 
   beforeAll(() => {
-    requireFixture(VMLINUZ);
-    if (!existsSync(VMLINUX)) writeFileSync(VMLINUX, extractVmlinux(new Uint8Array(readFileSync(VMLINUZ))));
     const initrd = shellInitrd();
     const serial = new MemoryCharBackend();
     m = createPcMachine({
-      kernel: new Uint8Array(readFileSync(VMLINUX)), initrd, serial,
+      kernel: new Uint8Array(readFileSync(requireVmlinux())), initrd, serial,
       cmdline: "console=ttyS0 nokaslr", memoryBytes: 256 << 20,
     });
     con = new ConsoleDriver(m, serial);

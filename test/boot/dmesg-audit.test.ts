@@ -13,11 +13,11 @@
  * that every NORMAL line really is one QEMU prints too.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { FIXTURE_CACHE, TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
+import { TEST_INITRD, VMLINUZ, requireFixture, testCmdline } from "../fixtures/paths.js";
+import { requireVmlinux, VMLINUX } from "../fixtures/vmlinux.js";
 import { HAS_QEMU, qemuBoot } from "../fixtures/qemu.js";
 import { runToExit, type BootRun } from "./run-to-exit.js";
 
-const VMLINUX = `${FIXTURE_CACHE}vmlinux`;
 
 /** Device trouble: what it means, and the kernel messages that say so. */
 const TROUBLE: readonly { what: string; pattern: RegExp }[] = [
@@ -66,7 +66,7 @@ describe("dmesg audit: Debian 6.1 on the pc board (PVH, -m 3G)", () => {
   let lines: string[];
   beforeAll(async () => {
     requireFixture(VMLINUZ);
-    requireFixture(VMLINUX);
+    requireVmlinux();
     requireFixture(TEST_INITRD);
     run = await runToExit({ kernelPath: VMLINUX, initrdPath: TEST_INITRD, cmdline: testCmdline("uname", "loglevel=8"), memoryBytes: 3 * GiB });
     console.log(`dmesg audit boot: ${(run.insns / 1e9).toFixed(2)}e9 guest instructions, ${(run.wallMs / 1000).toFixed(1)} s`);

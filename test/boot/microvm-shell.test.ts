@@ -6,29 +6,25 @@
  * were accepted), and `poweroff -f` goes through the GED's sleep control register, after
  * which the machine exits 0. Deterministic time keeps the run independent of host load.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { extractVmlinux } from "../../src/boot/extract-vmlinux.js";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createMachine } from "../../src/machine/create.js";
 import type { MicrovmMachine } from "../../src/machine/microvm.js";
-import { BOOT_MARKER, FIXTURE_CACHE, VMLINUZ, requireFixture } from "../fixtures/paths.js";
+import { BOOT_MARKER } from "../fixtures/paths.js";
+import { requireVmlinux } from "../fixtures/vmlinux.js";
 import { ConsoleDriver } from "../helpers/console-driver.js";
 import { checkShellSession, shellInitrd } from "./shell-session.js";
 
-const VMLINUX = join(FIXTURE_CACHE, "vmlinux");
 
 describe("Debian kernel to a busybox shell on the microvm board (PVH)", () => {
   let m: MicrovmMachine;
   let con: ConsoleDriver;
 
   beforeAll(() => {
-    requireFixture(VMLINUZ);
-    if (!existsSync(VMLINUX)) writeFileSync(VMLINUX, extractVmlinux(new Uint8Array(readFileSync(VMLINUZ))));
     const serial = new MemoryCharBackend();
     m = createMachine({
-      board: "microvm", kernel: new Uint8Array(readFileSync(VMLINUX)), initrd: shellInitrd(),
+      board: "microvm", kernel: new Uint8Array(readFileSync(requireVmlinux())), initrd: shellInitrd(),
       serial, cmdline: "console=ttyS0 nokaslr", memoryBytes: 256 << 20,
     }) as MicrovmMachine;
     con = new ConsoleDriver(m, serial);

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/host/node/cli.js";
-import { FIXTURE_CACHE, VMLINUZ, requireFixture } from "../fixtures/paths.js";
+import { VMLINUZ, requireFixture } from "../fixtures/paths.js";
+import { requireVmlinux, VMLINUX } from "../fixtures/vmlinux.js";
 
-const VMLINUX = `${FIXTURE_CACHE}vmlinux`;
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
@@ -24,7 +24,7 @@ describe("tsemu -m limits", () => {
   let bigInitrd: string;
   beforeAll(() => {
     requireFixture(VMLINUZ);
-    requireFixture(VMLINUX);
+    requireVmlinux();
     dir = mkdtempSync(join(tmpdir(), "tsemu-mem-"));
     bigInitrd = join(dir, "big.cpio");
     writeFileSync(bigInitrd, new Uint8Array(40 << 20));
