@@ -1,6 +1,9 @@
-// Bundles the host adapters with esbuild: dist/cli.js (Node CLI, ESM) and dist/browser.js
-// (browser entry). binaryen stays external in the Node bundle (loaded from node_modules).
+// Bundles with esbuild: dist/cli.js (Node CLI, ESM), dist/browser.js (browser entry) and
+// dist/index.js (the library, src/index.ts: host-neutral ESM), and emits the library's
+// declarations (dist/index.d.ts and the files it imports) with tsc -p tsconfig.dist.json.
+// binaryen stays external in the Node and library bundles (loaded from node_modules).
 import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -30,5 +33,13 @@ await Promise.all([
     outfile: "dist/browser.js",
     platform: "browser",
   }),
+  build({
+    ...common,
+    entryPoints: ["src/index.ts"],
+    outfile: "dist/index.js",
+    platform: "neutral",
+    external: ["binaryen"],
+  }),
 ]);
-console.log(`built dist/cli.js and dist/browser.js (tsemu ${version})`);
+execFileSync(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, "-p", `${root}/tsconfig.dist.json`], { stdio: "inherit" });
+console.log(`built dist/cli.js, dist/browser.js, dist/index.js and dist/index.d.ts (tsemu ${version})`);
