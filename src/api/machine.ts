@@ -32,25 +32,25 @@ class ApiMachine implements Machine {
   private readonly _m: BoardMachineInfo;
   private readonly _ports: ApiSerialPort[];
   private readonly _nowMs: (() => number) | undefined;
+  private readonly _realtime: boolean;
   private _exit: { kind: "exit"; exitCode: number; reason: string } | undefined;
   private _running = false;
   private _disposed = false;
-  /** COM1 text index where the next `until` search starts (the end of the previous match). */
-  private _cursor = 0;
   private _wake: () => void = () => {};
 
   constructor(options: MachineOptions) {
     const o = resolveOptions(options);
     this.board = o.board;
-    this._nowMs = o.realtimeNowMs;
+    this._nowMs = o.nowMs;
+    this._realtime = o.realtime;
     this._ports = Array.from({ length: o.serialPorts }, () => new ApiSerialPort());
     for (const p of this._ports) p.onHostWrite = () => this._wake();
-    const now = o.realtimeNowMs;
+    const now = o.nowMs;
     try {
       this._m = createBoard({
         board: o.board, kernel: o.kernel, initrd: o.initrd, cmdline: o.append, memoryBytes: o.memoryBytes,
         serial: this._ports[0]!.backend, extraSerials: this._ports.slice(1).map((p) => p.backend),
-        clock: now ? { mode: "realtime", hostNowNs: () => now() * 1e6 } : { mode: "deterministic" },
+        clock: now && o.realtime ? { mode: "realtime", hostNowNs: () => now() * 1e6 } : { mode: "deterministic" },
         noReboot: o.noReboot, rtcStartMs: o.rtcStartMs, logSink: options.logSink, log: options.log,
         ...(now ? { nowMs: now } : {}),
       });
@@ -59,7 +59,7 @@ class ApiMachine implements Machine {
       throw e;
     }
     // Virtual time runs only inside run().
-    if (now) this._m.clock.pause();
+    if (o.realtime) this._m.clock.pause();
   }
 
   serial(index: number): SerialPort {
@@ -84,37 +84,39 @@ class ApiMachine implements Machine {
     const r = await this.run({ ...options, until: text });
     if (r.kind === "match") return r.output;
     const what = r.kind === "exit" ? `the guest exited (status ${r.exitCode}: ${r.reason})` : `timed out (${r.by === "signal" ? "aborted" : "maxInstructions"})`;
-    throw new Error(`waitFor(${String(text)}): ${what}; COM1 ends with: ${JSON.stringify(this._ports[0]!.text.slice(-200))}`);
+    const port = options.port ?? 0;
+    throw new Error(`waitFor(${String(text)}): ${what}; COM${port + 1} ends with: ${JSON.stringify(this.serial(port).text.slice(-200))}`);
   }
 
   async run(options: RunOptions = {}): Promise<RunResult> {
     if (this._disposed) throw new Error("run(): the machine is disposed");
     if (this._running) throw new Error("run(): this machine is already running");
-    const { until, maxInstructions = Infinity, signal } = options;
+    const { until, maxInstructions = Infinity, signal, port = 0 } = options;
+    const watched = this.serial(port) as ApiSerialPort;
     if (until !== undefined && typeof until !== "string" && !(until instanceof RegExp)) throw new ConfigError("run: until must be a string or a RegExp");
     if (typeof maxInstructions !== "number" || !(maxInstructions > 0)) throw new ConfigError(`run: maxInstructions must be a positive number, not ${String(maxInstructions)}`);
-    const matcher = until === undefined ? undefined : this._matcher(until);
+    const matcher = until === undefined ? undefined : matcherOn(watched, until);
     this._running = true;
-    if (this._nowMs) this._m.clock.resume();
+    if (this._realtime) this._m.clock.resume();
     const onAbort = (): void => this._wake();
     signal?.addEventListener?.("abort", onAbort);
     try {
-      return await this._drive(matcher, maxInstructions, signal);
+      return await this._drive(watched, matcher, maxInstructions, signal);
     } finally {
       signal?.removeEventListener?.("abort", onAbort);
       this._running = false;
-      if (this._nowMs && !this._disposed) this._m.clock.pause();
+      if (this._realtime && !this._disposed) this._m.clock.pause();
     }
   }
 
-  private async _drive(match: (() => RunResult | undefined) | undefined, maxInsns: number, signal: RunOptions["signal"]): Promise<RunResult> {
-    const m = this._m, com1 = this._ports[0]!, nowMs = this._nowMs;
+  private async _drive(watched: ApiSerialPort, match: (() => RunResult | undefined) | undefined, maxInsns: number, signal: RunOptions["signal"]): Promise<RunResult> {
+    const m = this._m, nowMs = this._nowMs;
     const start = m.cpu.stats.insnsRetired;
     let seen = -1;
     const check = (): RunResult | undefined => {
       this._rethrowListenerErrors();
-      if (match && com1.byteLength !== seen) {
-        seen = com1.byteLength;
+      if (match && watched.byteLength !== seen) {
+        seen = watched.byteLength;
         const r = match();
         if (r) return r;
       }
@@ -139,7 +141,7 @@ class ApiMachine implements Machine {
       }
       if (r.kind === "idle") {
         // Real time: sleep until the next timer (capped); deterministic with nothing armed: wait for input.
-        const ms = nowMs ? Math.min(MAX_IDLE_MS, (r.untilNs - m.clock.now()) / 1e6) : MAX_IDLE_MS * 20;
+        const ms = this._realtime ? Math.min(MAX_IDLE_MS, (r.untilNs - m.clock.now()) / 1e6) : MAX_IDLE_MS * 20;
         const s = sleep(ms);
         this._wake = s.wake;
         await s.done;
@@ -147,30 +149,6 @@ class ApiMachine implements Machine {
       } else await yieldToHost();
       if (this._disposed) throw new Error("run(): the machine was disposed while running");
     }
-  }
-
-  /** A search of COM1's text from the cursor; on a match the cursor moves past it. */
-  private _matcher(until: string | RegExp): () => RunResult | undefined {
-    const com1 = this._ports[0]!;
-    if (typeof until === "string") {
-      let scanned = this._cursor;
-      return () => {
-        const text = com1.text, from = this._cursor;
-        const at = text.indexOf(until, Math.max(from, scanned - until.length + 1));
-        scanned = text.length;
-        if (at < 0) return undefined;
-        this._cursor = at + until.length;
-        return { kind: "match", match: until, output: text.slice(from, this._cursor) };
-      };
-    }
-    const re = new RegExp(until.source, until.flags.replace(/[gy]/g, ""));
-    return () => {
-      const text = com1.text, from = this._cursor;
-      const found = re.exec(text.slice(from));
-      if (!found) return undefined;
-      this._cursor = from + found.index + found[0].length;
-      return { kind: "match", match: found[0], output: text.slice(from, this._cursor) };
-    };
   }
 
   private _rethrowListenerErrors(): void {
@@ -186,4 +164,27 @@ class ApiMachine implements Machine {
     for (const p of this._ports) p.dispose();
     this._wake();
   }
+}
+
+/** A search of the port's text from its cursor; on a match the cursor moves past it. */
+function matcherOn(port: ApiSerialPort, until: string | RegExp): () => RunResult | undefined {
+  if (typeof until === "string") {
+    let scanned = port.cursor;
+    return () => {
+      const text = port.text, from = port.cursor;
+      const at = text.indexOf(until, Math.max(from, scanned - until.length + 1));
+      scanned = text.length;
+      if (at < 0) return undefined;
+      port.cursor = at + until.length;
+      return { kind: "match", match: until, output: text.slice(from, port.cursor) };
+    };
+  }
+  const re = new RegExp(until.source, until.flags.replace(/[gy]/g, ""));
+  return () => {
+    const text = port.text, from = port.cursor;
+    const found = re.exec(text.slice(from));
+    if (!found) return undefined;
+    port.cursor = from + found.index + found[0].length;
+    return { kind: "match", match: found[0], output: text.slice(from, port.cursor) };
+  };
 }

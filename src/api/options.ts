@@ -15,7 +15,9 @@ export interface ResolvedOptions {
   initrd: Uint8Array | undefined;
   append: string;
   memoryBytes: number;
-  realtimeNowMs: (() => number) | undefined;
+  /** The host clock (ms), if given: paces the run loop's batches, times JIT compiles. */
+  nowMs: (() => number) | undefined;
+  realtime: boolean;
   serialPorts: number;
   noReboot: boolean;
   rtcStartMs: number;
@@ -23,16 +25,16 @@ export interface ResolvedOptions {
 
 const fail = (msg: string): never => { throw new ConfigError(msg); };
 
-const UNITS: Record<string, number> = { "": 2 ** 20, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
+const UNITS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
 
 /** "512M", "2G", "65536K", "512" (MiB, as QEMU's -m) or a byte count; a multiple of 4 KiB. */
 export function parseMemory(v: number | string): number {
   let bytes: number;
   if (typeof v === "number") bytes = v;
   else {
-    const m = /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(v);
+    const m = /^\s*(\d+)\s*(?:([kmg])(?:i?b)?)?\s*$/i.exec(v);
     if (!m) return fail(`memory: invalid size '${v}' (examples: "512M", "2G", or a byte count)`);
-    bytes = Number(m[1]) * UNITS[m[2]!.toLowerCase()]!;
+    bytes = Number(m[1]) * (m[2] ? UNITS[m[2].toLowerCase()]! : 2 ** 20);
   }
   if (!Number.isSafeInteger(bytes) || bytes <= 0) return fail(`memory: invalid size ${String(v)}`);
   if (bytes % 4096 !== 0) return fail(`memory: ${String(v)} is not a multiple of 4 KiB`);
@@ -62,6 +64,6 @@ export function resolveOptions(o: MachineOptions): ResolvedOptions {
   return {
     board: board as "pc" | "microvm", kernel: o.kernel, initrd: o.initrd, append: o.append ?? "",
     memoryBytes: o.memory === undefined ? DEFAULT_MEMORY_BYTES : parseMemory(o.memory),
-    realtimeNowMs: clock === "realtime" ? o.now : undefined, serialPorts, noReboot: o.noReboot === true, rtcStartMs,
+    nowMs: o.now, realtime: clock === "realtime", serialPorts, noReboot: o.noReboot === true, rtcStartMs,
   };
 }

@@ -26,6 +26,8 @@ export class ApiSerialPort implements SerialPort {
   private _decoded = 0;
   private _text = "";
   private readonly _decoder = new TextDecoder("utf-8");
+  /** Index in `text` where the next run({ until }) search starts: the end of the previous match. */
+  cursor = 0;
   /** Called after every host write (the run loop wakes up from an idle wait). */
   onHostWrite: () => void = () => {};
 

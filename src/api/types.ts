@@ -51,8 +51,13 @@ export interface SerialPort {
 }
 
 export interface RunOptions {
-  /** Stop when this text (or a match of this pattern) appears in COM1 output past the last match. */
+  /**
+   * Stop when this text (or a match of this pattern) appears in the watched port's output
+   * after the end of the previous match on that port (so consecutive waits read on, like expect).
+   */
   until?: string | RegExp;
+  /** The serial port `until` watches (default 0, COM1). */
+  port?: number;
   /** Stop after about this many guest instructions of this call (a "timeout" result). */
   maxInstructions?: number;
   /** Stop when aborted (a "timeout" result); `AbortSignal.timeout(ms)` gives a wall-clock limit. */
@@ -72,7 +77,7 @@ export type RunResult =
    * Once exited, the machine stays exited: further runs resolve to the same result.
    */
   | { kind: "exit"; exitCode: number; reason: string }
-  /** `until` matched: `match` is the matched text, `output` the COM1 text from the previous match's end through this one. */
+  /** `until` matched: `match` is the matched text, `output` the port's text from the previous match's end through this one. */
   | { kind: "match"; match: string; output: string }
   /** maxInstructions ran out, or the signal aborted. */
   | { kind: "timeout"; by: "instructions" | "signal" };
@@ -94,8 +99,8 @@ export interface Machine extends IDisposable {
   /** Run the guest until it exits, `until` matches, or a limit is hit. Yields to the event loop as it goes. */
   run(options?: RunOptions): Promise<RunResult>;
   /**
-   * Run until `text` appears on COM1 and return the output up to it; throws if the guest
-   * exits or a limit is hit first.
+   * Run until `text` appears on the port (default COM1) and return the output since the
+   * previous match through it; throws if the guest exits or a limit is hit first.
    */
   waitFor(text: string | RegExp, options?: Omit<RunOptions, "until">): Promise<string>;
   /** The exit status once the guest has exited, else undefined. */

@@ -6,10 +6,32 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, createMachine, parseMemory, type Machine } from "../../src/index.js";
 import { multibootEcho, multibootHello } from "../helpers/multiboot-hello.js";
+import { nasm } from "../helpers/nasm.js";
 
 const hello = multibootHello("one two three\n", 0x21);
 const echo = multibootEcho("ready\n");
 const small = { memory: "64M" } as const;
+
+/** Writes "c1" to COM1, then "c2" to COM2, then exits through isa-debug-exit with 3. */
+const twoPorts = nasm(`
+  align 4
+  mb_header: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb_header, 0x100000, 0, 0, start
+  start:
+    mov dx, 0x3f8
+    mov al, 'c'
+    out dx, al
+    mov al, '1'
+    out dx, al
+    mov dx, 0x2f8
+    mov al, 'c'
+    out dx, al
+    mov al, '2'
+    out dx, al
+    mov dx, 0xf4
+    mov eax, 3
+    out dx, eax
+    hlt
+`, 32, 0x100000);
 
 /** Runs `body` with a fresh machine and disposes it afterwards (even on failure). */
 async function withMachine<T>(m: Machine, body: (m: Machine) => Promise<T>): Promise<T> {
@@ -76,6 +98,17 @@ describe("library API", () => {
     });
   });
 
+  it("run({ until, port }) watches another serial port, with its own cursor", async () => {
+    await withMachine(createMachine({ kernel: twoPorts, ...small, serialPorts: 2 }), async (m) => {
+      expect(await m.run({ until: "c", port: 1 })).toEqual({ kind: "match", match: "c", output: "c" });
+      expect(m.serial(0).text).toBe("c1");
+      expect(await m.waitFor(/\d/, { port: 1 })).toBe("2");
+      expect(await m.waitFor("c1")).toBe("c1");
+      await expect(m.waitFor("x", { port: 1 })).rejects.toThrow('waitFor(x): the guest exited (status 7: isa-debug-exit); COM2 ends with: "c2"');
+      await expect(m.run({ port: 2 })).rejects.toThrow(ConfigError);
+    });
+  });
+
   it("is deterministic by default: the same guest exits after the same instruction count", async () => {
     const counts: number[] = [];
     for (let i = 0; i < 2; i++) {
@@ -92,7 +125,11 @@ describe("library API", () => {
       await m.waitFor("ready");
       m.serial(0).write("rt");
       expect(await m.waitFor("rt")).toBe("\nrt");
-      expect(m.stats.virtualTimeNs).toBeGreaterThan(0);
+      const t = m.stats.virtualTimeNs;
+      expect(t).toBeGreaterThan(0);
+      // Virtual time runs only inside run().
+      await new Promise((res) => setTimeout(res, 30));
+      expect(m.stats.virtualTimeNs).toBe(t);
     });
   });
 
@@ -159,6 +196,9 @@ describe("library API", () => {
     expect(parseMemory("512M")).toBe(512 * 2 ** 20);
     expect(parseMemory("2G")).toBe(2 ** 31);
     expect(parseMemory("128")).toBe(128 * 2 ** 20);
+    expect(parseMemory("256MiB")).toBe(256 * 2 ** 20);
+    expect(parseMemory("1gb")).toBe(2 ** 30);
+    expect(() => parseMemory("512i")).toThrow(ConfigError);
     expect(parseMemory(65536 * 1024)).toBe(64 * 2 ** 20);
   });
 });
