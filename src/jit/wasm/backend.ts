@@ -237,7 +237,7 @@ export class WasmBackend implements ExecBackend {
   private _instantiate(bytes: Uint8Array, impls: WebAssembly.ModuleImports, isRuntime: boolean): WebAssembly.Instance {
     this.stats.modules++;
     this.stats.wasmBytes += bytes.length;
-    const mod = new WebAssembly.Module(bytes);
+    const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>); // binaryen output is never shared memory (lib.dom wants ArrayBuffer)
     const env: WebAssembly.ModuleImports = isRuntime ? { memory: this._host.memory, table: this._host.table } : { memory: this._host.memory };
     return new WebAssembly.Instance(mod, { env, [IMPORT_MODULE]: impls });
   }
