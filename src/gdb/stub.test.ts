@@ -7,11 +7,12 @@
  * run loop in miniature (stop on "debug", tell the stub).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createPcMachine, type PcMachine } from "../machine/pc.js";
+import type { Machine } from "../machine/machine.js";
+import { createPcMachine } from "../machine/pc.js";
 import { nasm } from "../../test/helpers/nasm.js";
-import { encodePacket } from "./packet.js";
+import { hex32, hex64, stubHarness, type StubHarness } from "../../test/helpers/gdb-stub-harness.js";
 import { REGISTERS, TARGET_XML } from "./registers.js";
-import { GdbStub, parseAddress, type GdbRunControl } from "./stub.js";
+import { parseAddress } from "./stub.js";
 
 const PTE0 = 0x202000;
 const kernelImage = nasm(`
@@ -61,67 +62,14 @@ const BP1 = addrOf(0xba, 0x11, 0x11, 0x11, 0x11);
 const PATCH = addrOf(0xbd, 0x33, 0x33, 0x33, 0x33);
 const AFTER = addrOf(0xbe, 0x55, 0x55, 0x55, 0x55);
 
-class FakeControl implements GdbRunControl {
-  running = true;
-  calls: string[] = [];
-  stop(): void { this.running = false; this.calls.push("stop"); }
-  cont(): void { this.running = true; this.calls.push("cont"); }
-  quit(code: number): void { this.calls.push(`quit ${code}`); }
-}
-
-const machines: PcMachine[] = [];
+const machines: Machine[] = [];
 afterEach(() => { while (machines.length) machines.pop()!.dispose(); });
+const setup = (): StubHarness => {
+  const h = stubHarness(createPcMachine({ kernel: kernelImage, memoryBytes: 64 << 20 }));
+  machines.push(h.m);
+  return h;
+};
 
-interface Setup {
-  m: PcMachine; ctl: FakeControl; stub: GdbStub; sent: string[];
-  /** Send a packet; its reply (undefined: none yet). */
-  cmd: (p: string) => string | undefined;
-  /** Send raw bytes; every packet sent back. */
-  raw: (b: Uint8Array) => string[];
-  /** The host loop until the guest stops or exits. */
-  drive: () => void;
-}
-
-function setup(): Setup {
-  const m = createPcMachine({ kernel: kernelImage, memoryBytes: 64 << 20 });
-  machines.push(m);
-  const ctl = new FakeControl();
-  const out: string[] = [];
-  const stub = new GdbStub(m, ctl, (d) => out.push(d));
-  stub.attach();
-  /** Payloads of the packets sent so far (acks dropped), consumed. */
-  const sent: string[] = [];
-  const collect = (): void => {
-    for (const d of out.splice(0)) {
-      if (d === "+" || d === "-") continue;
-      const mm = /^\$(.*)#([0-9a-f]{2})$/s.exec(d);
-      if (!mm) throw new Error(`not a packet: ${d}`);
-      sent.push(mm[1]!);
-    }
-  };
-  const cmd = (p: string): string | undefined => {
-    stub.receive(Uint8Array.from(encodePacket(p), (c) => c.charCodeAt(0)));
-    collect();
-    return sent.shift();
-  };
-  const raw = (b: Uint8Array): string[] => {
-    stub.receive(b);
-    collect();
-    return sent.splice(0);
-  };
-  const drive = (): void => {
-    for (let i = 0; i < 1000 && ctl.running; i++) {
-      const r = m.runSlice(100_000);
-      if (r.kind === "debug") { ctl.stop(); stub.debugStop(m.cpu.debug.stopCause); }
-      if (r.kind === "exit") { stub.exited(r.exitCode); break; }
-    }
-    collect();
-  };
-  return { m, ctl, stub, sent, cmd, raw, drive };
-}
-
-const hex32 = (v: number): string => [0, 8, 16, 24].map((s) => ((v >>> s) & 0xff).toString(16).padStart(2, "0")).join("");
-const hex64 = (v: number): string => hex32(v) + hex32(Math.floor(v / 2 ** 32));
 const regIndex = (name: string): string => REGISTERS.findIndex((r) => r.name === name).toString(16);
 
 describe("gdbstub: queries", () => {
