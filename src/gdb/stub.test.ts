@@ -101,6 +101,18 @@ describe("gdbstub: queries", () => {
     expect(cmd("vMustReplyEmpty")).toBe("");
     expect(cmd("qTStatus")).toBe("");
     expect(cmd("Z2,1000,4")).toBe(""); // watchpoints: not offered
+    expect(cmd("qRcmd,696e666f")).toBe(""); // no monitor given
+  });
+
+  it("qRcmd runs a monitor command (hex in, hex out; OK for no output)", () => {
+    const m = createPcMachine({ kernel: kernelImage, memoryBytes: 64 << 20 });
+    machines.push(m);
+    const lines: string[] = [];
+    const { cmd } = stubHarness(m, (line) => { lines.push(line); return line === "quiet" ? "" : "out\n"; });
+    expect(cmd("qRcmd,696e666f20737461747573")).toBe("6f75740a");
+    expect(cmd("qRcmd,7175696574")).toBe("OK");
+    expect(cmd("qRcmd,zz")).toBe("E00");
+    expect(lines).toEqual(["info status", "quiet"]);
   });
 
   it("parses 64-bit addresses as the CPU's signed linear addresses", () => {

@@ -11,7 +11,8 @@
  * host single-step. Memory (`m`/`M`) is addressed virtually, through the guest's page tables
  * with Mmu.translateDebug (no accessed/dirty writes, no guest fault); only RAM and ROM are
  * accessible (a device read could have side effects); a write invalidates translated code on
- * the pages it touched. Watchpoints (Z2-Z4), `X` and no-ack mode are not offered: gdb falls
+ * the pages it touched. `monitor CMD` (qRcmd) runs a monitor command when the host gives a
+ * monitor. Watchpoints (Z2-Z4), `X` and no-ack mode are not offered: gdb falls
  * back (software watchpoints, `M`, acks).
  */
 
@@ -58,6 +59,8 @@ export class GdbStub {
     private readonly _machine: Machine,
     private readonly _control: GdbRunControl,
     private readonly _send: (data: string) => void,
+    /** `monitor CMD` in gdb (qRcmd): runs a monitor command line and returns its text. */
+    private readonly _monitor?: (line: string) => string,
   ) {
     this._reader = new PacketReader((ack) => this._send(ack));
   }
@@ -125,8 +128,8 @@ export class GdbStub {
       case "P": return this._writeRegister(p.slice(1));
       case "m": return this._readMemory(p.slice(1));
       case "M": return this._writeMemory(p.slice(1));
-      case "c": case "C": return this._resume(false, p);
-      case "s": case "S": return this._resume(true, p);
+      case "c": case "C": return this._resume(false); // a signal to deliver (C/S) is ignored
+      case "s": case "S": return this._resume(true);
       case "v": return this._v(p);
       case "Z": case "z": return this._breakpoint(p);
       case "D":
@@ -149,6 +152,12 @@ export class GdbStub {
     if (p === "qfThreadInfo") return "m01";
     if (p === "qsThreadInfo") return "l";
     if (p.startsWith("qSymbol")) return "OK";
+    if (p.startsWith("qRcmd,") && this._monitor) {
+      const line = fromHex(p.slice(6));
+      if (!line) return "E00";
+      const text = this._monitor(String.fromCharCode(...line));
+      return text === "" ? "OK" : toHex(Array.from(text, (c) => c.charCodeAt(0) & 0xff));
+    }
     const x = /^qXfer:features:read:([^:]*):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(p);
     if (x) {
       if (x[1] !== "target.xml") return "E00";
@@ -166,12 +175,12 @@ export class GdbStub {
       const actions = p.slice(6).split(";").map((a) => a.split(":")[0]![0]);
       const step = actions.find((a) => a === "s" || a === "S" || a === "c" || a === "C");
       if (step === undefined) return "E00";
-      return this._resume(step === "s" || step === "S", p);
+      return this._resume(step === "s" || step === "S");
     }
     return "";
   }
 
-  private _resume(step: boolean, _packet: string): undefined {
+  private _resume(step: boolean): undefined {
     const cpu = this._machine.cpu;
     // Re-arming computes the skip of a breakpoint at the current RIP (resuming from it).
     this._applyBreakpoints();

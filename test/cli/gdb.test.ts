@@ -133,7 +133,7 @@ describe("gdbstub over TCP", () => {
   });
 
   const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
-  it.skipIf(!hasGdb)("the real gdb: target remote, break, continue, info registers, stepi, x, kill", async () => {
+  it.skipIf(!hasGdb)("the real gdb: target remote, break, continue, info registers, stepi, x, monitor, kill", async () => {
     const emu = await startEmulator(kernel);
     const gdb = spawn("gdb", ["-nx", "-batch",
       "-ex", `target remote 127.0.0.1:${emu.port}`,
@@ -143,6 +143,7 @@ describe("gdbstub over TCP", () => {
       "-ex", "stepi",
       "-ex", "info registers rip rcx",
       "-ex", "x/wx 0x200000",
+      "-ex", "monitor info status",
       "-ex", "kill",
     ], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -155,6 +156,7 @@ describe("gdbstub over TCP", () => {
       expect(out).toMatch(new RegExp(`rip\\s+0x${(SPIN + 1).toString(16)}\\s`));
       expect(out).toMatch(/rcx\s+0x1\s/);
       expect(out).toMatch(/0x200000:\s+0x12345678/);
+      expect(out).toContain("VM status: paused");
       expect(await Promise.race([emu.done, timeout(10_000, "exit after kill")])).toBe(0);
     } finally {
       gdb.kill();

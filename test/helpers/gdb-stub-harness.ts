@@ -29,10 +29,10 @@ export interface StubHarness {
   drive: () => void;
 }
 
-export function stubHarness(m: Machine): StubHarness {
+export function stubHarness(m: Machine, monitor?: (line: string) => string): StubHarness {
   const ctl = new FakeControl();
   const out: string[] = [];
-  const stub = new GdbStub(m, ctl, (d) => out.push(d));
+  const stub = new GdbStub(m, ctl, (d) => out.push(d), monitor);
   stub.attach();
   /** Payloads of the packets sent so far (acks dropped), consumed. */
   const sent: string[] = [];

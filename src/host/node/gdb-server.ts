@@ -3,7 +3,7 @@
  * time (a second connection is closed while the first lasts). An empty host listens on
  * 127.0.0.1 only (QEMU listens on every interface; a debugger that can write guest memory
  * should not be reachable from the network unless asked for). Port 0 picks a free port,
- * which `port` tells (the CLI prints it).
+ * which `port` tells (the CLI prints it). gdb's `monitor CMD` runs monitor commands.
  */
 
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
@@ -11,6 +11,7 @@ import { ConfigError } from "../../common/errors.js";
 import type { DebugStopCause } from "../../cpu/debug.js";
 import type { Machine } from "../../machine/machine.js";
 import { GdbStub, type GdbRunControl } from "../../gdb/stub.js";
+import { Monitor } from "../../monitor/monitor.js";
 
 export class GdbServer {
   private readonly _server: Server;
@@ -19,7 +20,11 @@ export class GdbServer {
   /** Resolves once listening; rejects with a ConfigError when the address cannot be used. */
   readonly ready: Promise<void>;
 
+  /** For gdb's `monitor CMD`. */
+  private readonly _monitor: Monitor;
+
   constructor(address: { host: string; port: number }, private readonly _machine: Machine, private readonly _control: GdbRunControl) {
+    this._monitor = new Monitor(_machine, _control);
     this._server = createServer((s) => this._accept(s));
     const host = address.host === "" ? "127.0.0.1" : address.host;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -54,7 +59,8 @@ export class GdbServer {
     }
     this._client = s;
     s.setNoDelay(true);
-    const stub = new GdbStub(this._machine, this._control, (data) => { if (!s.destroyed) s.write(Buffer.from(data, "latin1")); });
+    const send = (data: string): void => { if (!s.destroyed) s.write(Buffer.from(data, "latin1")); };
+    const stub = new GdbStub(this._machine, this._control, send, (line) => this._monitor.execute(line));
     this._stub = stub;
     stub.attach();
     s.on("data", (chunk: Buffer) => stub.receive(new Uint8Array(chunk)));
