@@ -2,7 +2,7 @@
  * The gdbstub end to end: the CLI (`main`, in process) boots a small multiboot kernel with
  * `-gdb tcp::0 -S` (a free loopback port, printed on stderr), and a client speaks RSP over a
  * TCP socket: breakpoint, continue, T05 at the breakpoint, registers, single-step, memory,
- * kill (the CLI exits 0). Then the same with the real gdb when it is installed (skipped
+ * kill (the CLI exits 0); a guest exit reported as W. Then the same with the real gdb when it is installed (skipped
  * otherwise). Every wait is bounded; a test that fails still kills the emulator.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/host/node/cli.js";
 import { encodePacket } from "../../src/gdb/packet.js";
+import { multibootHello } from "../helpers/multiboot-hello.js";
 import { nasm } from "../helpers/nasm.js";
 
 const image = nasm(`
@@ -129,6 +130,21 @@ describe("gdbstub over TCP", () => {
     } finally {
       c.close();
       await Promise.race([emu.done, new Promise((r) => setTimeout(r, 3000))]);
+    }
+  });
+
+  it("a guest that exits while gdb waits: W with the exit status, then the CLI ends with it", async () => {
+    const hello = join(dir, "hello.elf");
+    writeFileSync(hello, multibootHello("bye\n", 21));
+    const emu = await startEmulator(hello);
+    const c = await Client.open(emu.port);
+    try {
+      expect(await c.cmd("?")).toBe("T05thread:01;");
+      c.send("c");
+      expect(await c.reply()).toBe("W2b"); // isa-debug-exit: (21 << 1) | 1
+      expect(await Promise.race([emu.done, timeout(10_000, "exit")])).toBe(43);
+    } finally {
+      c.close();
     }
   });
 
