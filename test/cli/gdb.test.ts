@@ -2,8 +2,8 @@
  * The gdbstub end to end: the CLI (`main`, in process) boots a small multiboot kernel with
  * `-gdb tcp::0 -S` (a free loopback port, printed on stderr), and a client speaks RSP over a
  * TCP socket: breakpoint, continue, T05 at the breakpoint, registers, single-step, memory,
- * kill (the CLI exits 0); a guest exit reported as W. Then the same with the real gdb when it is installed (skipped
- * otherwise). Every wait is bounded; a test that fails still kills the emulator.
+ * kill (the CLI exits 0); a guest exit reported as W. Then the real gdb when it is installed (skipped otherwise),
+ * also against a long-mode kernel at 0xffffffff8xxxxxxx. Every wait is bounded; a test that fails still kills the emulator.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/host/node/cli.js";
 import { encodePacket } from "../../src/gdb/packet.js";
 import { multibootHello } from "../helpers/multiboot-hello.js";
+import { HIGH, image as longModeImage, KBASE } from "../helpers/long-mode-kernel.js";
 import { nasm } from "../helpers/nasm.js";
 
 const image = nasm(`
@@ -149,31 +150,19 @@ describe("gdbstub over TCP", () => {
   });
 
   const hasGdb = spawnSync("gdb", ["--version"]).status === 0;
-  it.skipIf(!hasGdb)("the real gdb: target remote, break, continue, info registers, stepi, x, monitor, kill", async () => {
-    const emu = await startEmulator(kernel);
-    const gdb = spawn("gdb", ["-nx", "-batch",
-      "-ex", `target remote 127.0.0.1:${emu.port}`,
-      "-ex", `break *0x${SPIN.toString(16)}`,
-      "-ex", "continue",
-      "-ex", "info registers rip",
-      "-ex", "stepi",
-      "-ex", "info registers rip rcx",
-      "-ex", "x/wx 0x200000",
-      "-ex", "monitor info status",
-      "-ex", "kill",
-    ], { stdio: ["ignore", "pipe", "pipe"] });
+  /** Runs `gdb -batch` with these -ex commands against a fresh emulator; its output, after the emulator exited 0. */
+  async function withGdb(kernelPath: string, commands: string[]): Promise<string> {
+    const emu = await startEmulator(kernelPath);
+    const gdb = spawn("gdb", ["-nx", "-batch", "-ex", `target remote 127.0.0.1:${emu.port}`, ...commands.flatMap((c) => ["-ex", c]), "-ex", "kill"],
+      { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     gdb.stdout.on("data", (d: Buffer) => { out += d.toString(); });
     gdb.stderr.on("data", (d: Buffer) => { out += d.toString(); });
     const gdbExit = new Promise<number | null>((res) => gdb.on("close", res));
     try {
-      await Promise.race([gdbExit, timeout(30_000, `gdb; output so far:\n${out}`)]);
-      expect(out).toMatch(new RegExp(`rip\\s+0x${SPIN.toString(16)}\\s`));
-      expect(out).toMatch(new RegExp(`rip\\s+0x${(SPIN + 1).toString(16)}\\s`));
-      expect(out).toMatch(/rcx\s+0x1\s/);
-      expect(out).toMatch(/0x200000:\s+0x12345678/);
-      expect(out).toContain("VM status: paused");
-      expect(await Promise.race([emu.done, timeout(10_000, "exit after kill")])).toBe(0);
+      await Promise.race([gdbExit, timeout(30_000, "gdb")]);
+      expect(await Promise.race([emu.done, timeout(10_000, `exit after kill; gdb said:\n${out}`)])).toBe(0);
+      return out;
     } finally {
       gdb.kill();
       if (!(await Promise.race([emu.done.then(() => true), new Promise((r) => setTimeout(() => r(false), 1000))]))) {
@@ -181,5 +170,34 @@ describe("gdbstub over TCP", () => {
         c?.send("k");
       }
     }
+  }
+
+  it.skipIf(!hasGdb)("the real gdb: target remote, break, continue, info registers, stepi, x, monitor, kill", async () => {
+    const out = await withGdb(kernel, [
+      `break *0x${SPIN.toString(16)}`, "continue", "info registers rip", "stepi", "info registers rip rcx",
+      "x/wx 0x200000", "monitor info status",
+    ]);
+    expect(out).toMatch(new RegExp(`rip\\s+0x${SPIN.toString(16)}\\s`));
+    expect(out).toMatch(new RegExp(`rip\\s+0x${(SPIN + 1).toString(16)}\\s`));
+    expect(out).toMatch(/rcx\s+0x1\s/);
+    expect(out).toMatch(/0x200000:\s+0x12345678/);
+    expect(out).toContain("VM status: paused");
+    expect(out).not.toMatch(/warning: .*(description|architecture)/i);
+  });
+
+  it.skipIf(!hasGdb)("the real gdb in long mode at 0xffffffff8xxxxxxx: break, stepi, registers, x/i, fs_base", async () => {
+    const lm = join(dir, "long.elf");
+    writeFileSync(lm, longModeImage);
+    const high = `0xffffffff8${(HIGH - KBASE).toString(16).padStart(7, "0")}`;
+    const out = await withGdb(lm, [
+      `break *${high}`, "continue", "info registers rip", "x/i $pc", "stepi", "stepi", "info registers rbx rcx",
+      "x/wx 0xffffffff80300000", "p/x $fs_base",
+    ]);
+    expect(out).toContain(`rip            ${high}`);
+    expect(out).toMatch(new RegExp(`=> ${high}:\\s+movabs \\$0x1122334455667788,%rbx`));
+    expect(out).toMatch(/rbx\s+0x1122334455667788\s/);
+    expect(out).toMatch(/rcx\s+0x89abcdef\s/);
+    expect(out).toMatch(/0xffffffff80300000:\s+0x89abcdef/);
+    expect(out).toMatch(/\$1 = 0x0/);
   });
 });
