@@ -146,7 +146,7 @@ export class GdbStub {
   }
 
   private _query(p: string): string {
-    if (p.startsWith("qSupported")) return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+;vContSupported+`;
+    if (p.startsWith("qSupported")) return `PacketSize=${PACKET_SIZE.toString(16)};qXfer:features:read+`;
     if (p === "qAttached") return "1";
     if (p === "qC") return "QC01";
     if (p === "qfThreadInfo") return "m01";
