@@ -53,6 +53,8 @@ export type SliceResult =
   | { kind: "running" }
   /** The CPU is halted; nothing happens before virtual time `untilNs` (Infinity: never). */
   | { kind: "idle"; untilNs: number }
+  /** A host breakpoint or host single-step stopped the CPU (cpu.debug.stopCause says which). */
+  | { kind: "debug" }
   | { kind: "exit"; exitCode: number; reason: string };
 
 export class Machine extends Disposable implements SystemControl {
@@ -186,6 +188,7 @@ export class Machine extends Disposable implements SystemControl {
       }
       return { kind: "idle", untilNs: until };
     }
+    if (stop === "debug") return { kind: "debug" };
     return { kind: "running" };
   }
 }

@@ -63,6 +63,7 @@ describe("parseArgs", () => {
       icount: { shift: 3 },
     });
     expect(run("-gdb", "tcp:127.0.0.1:9000").gdb).toEqual({ host: "127.0.0.1", port: 9000 });
+    expect(run("-gdb", "tcp::0").gdb).toEqual({ host: "", port: 0 }); // any free port
     expect(run("-icount", "auto").icount).toEqual({ shift: "auto" });
     expect(run("-machine", "type=pc").machine).toBe("pc");
   });

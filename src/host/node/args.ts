@@ -114,7 +114,7 @@ function parseSerial(v: string): SerialBackend {
 function parseGdb(v: string): { host: string; port: number } {
   const m = /^tcp:([^:]*):(\d+)$/.exec(v);
   const port = Number(m?.[2]);
-  if (!m || port < 1 || port > 65535) return err(`unsupported -gdb device '${v}' (expected tcp::PORT or tcp:HOST:PORT)`);
+  if (!m || port > 65535) return err(`unsupported -gdb device '${v}' (expected tcp::PORT or tcp:HOST:PORT; port 0 = any free port)`);
   return { host: m[1] ?? "", port };
 }
 
@@ -264,9 +264,10 @@ Boot options:
   -serial DEV         stdio | null | file:PATH | tcp:HOST:PORT,server=on[,wait=off]
                       | unix:PATH,server=on[,wait=off] (repeat for COM2..COM4)
   -no-reboot          exit instead of rebooting when the guest resets
-  -s                  shorthand for -gdb tcp::1234 (gdbstub: not implemented yet)
-  -S                  do not start the CPU at start-up (continue from the monitor)
-  -gdb tcp::PORT      gdbstub listen address (not implemented yet)
+  -s                  shorthand for -gdb tcp::1234
+  -S                  do not start the CPU at start-up (continue from gdb or the monitor)
+  -gdb tcp:[HOST]:PORT  gdbstub (gdb: target remote :PORT); no HOST = 127.0.0.1,
+                      port 0 = a free port (printed)
   -d CAT[,CAT...]     enable log categories (${DEBUG_CATEGORIES.join(",")})
   -D FILE             write logs to FILE instead of stderr
   -icount N|auto      deterministic virtual time, 2^N ns per instruction

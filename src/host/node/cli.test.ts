@@ -7,6 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "./cli.js";
@@ -179,7 +180,7 @@ describe("the monitor on stdio", () => {
     t.type("\x01cq\r");
     expect(await t.done).toBe(0);
     expect(await cli("-kernel", echoKernel, "-S", "-serial", "null")).toEqual({
-      code: 1, out: "", err: "tsemu: -S needs a monitor to continue (use -monitor stdio; the gdbstub is not available yet)\n",
+      code: 1, out: "", err: "tsemu: -S needs a monitor or gdb to continue (use -monitor stdio, or -s / -gdb tcp::PORT)\n",
     });
   });
 
@@ -189,11 +190,16 @@ describe("the monitor on stdio", () => {
     });
   });
 
-  it("-s and -gdb are one-line errors until the gdbstub exists (never silently ignored)", async () => {
-    for (const flags of [["-s"], ["-gdb", "tcp::1234"]]) {
-      expect(await cli("-kernel", echoKernel, "-serial", "null", ...flags)).toEqual({
-        code: 1, out: "", err: "tsemu: the gdbstub (-s, -gdb) is not implemented yet\n",
+  it("-gdb on an address that cannot be used is a one-line error", async () => {
+    const blocker = createServer();
+    await new Promise<void>((res) => blocker.listen(0, "127.0.0.1", res));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      expect(await cli("-kernel", echoKernel, "-serial", "null", "-gdb", `tcp::${port}`)).toEqual({
+        code: 1, out: "", err: `tsemu: -gdb tcp::${port}: cannot listen: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`,
       });
+    } finally {
+      blocker.close();
     }
   });
 });

@@ -4,7 +4,9 @@
  * -icount makes it deterministic), sleeps while the guest idles, and resolves to the exit
  * status: the guest's power-off code, isa-debug-exit's (v << 1) | 1, 0 for a reset with
  * -no-reboot, or 0 after `C-a x` or the monitor's `quit`. The monitor's `stop` pauses the
- * loop (no slices run, virtual time frozen) until `cont`; -S starts that way.
+ * loop (no slices run, virtual time frozen) until `cont`; -S starts that way. With -gdb/-s the
+ * gdbstub (gdb-server.ts) shares that run control: a host breakpoint or single-step ends the
+ * slice with "debug", the loop stops and the stub sends gdb its stop reply.
  */
 
 import { appendFileSync, readFileSync } from "node:fs";
@@ -18,6 +20,7 @@ import { Monitor, type RunControl } from "../../monitor/monitor.js";
 import type { RunOptions } from "./args.js";
 import type { CharBackend } from "../../devices/char-backend.js";
 import { createCharBackend, StdioCharBackend, type InputStream } from "./char-backends.js";
+import { GdbServer } from "./gdb-server.js";
 import { StdioMonitor } from "./monitor-stdio.js";
 import { describeSocketAddress, SocketCharBackend } from "./socket-backend.js";
 
@@ -111,10 +114,9 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
   const initrd = options.initrd === undefined ? undefined : readFile(options.initrd, "initrd");
   const serialSpecs = options.serial.length ? options.serial : [{ kind: "null" as const }];
   if (serialSpecs.filter((sp) => sp.kind === "stdio").length > 1) throw new ConfigError("stdio can serve only one -serial port");
-  if (options.gdb) throw new ConfigError("the gdbstub (-s, -gdb) is not implemented yet");
   const plan = monitorPlan(options);
-  if (options.startStopped && plan === "none")
-    throw new ConfigError("-S needs a monitor to continue (use -monitor stdio; the gdbstub is not available yet)");
+  if (options.startStopped && plan === "none" && !options.gdb)
+    throw new ConfigError("-S needs a monitor or gdb to continue (use -monitor stdio, or -s / -gdb tcp::PORT)");
   const streams = io.stdio ?? { stdin: process.stdin, stdout: process.stdout };
   let stdio: StdioCharBackend | undefined;
   const sharedStdio = (): StdioCharBackend => (stdio ??= new StdioCharBackend(streams.stdin, streams.stdout));
@@ -160,9 +162,18 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
     });
   }
   stdio?.onExitRequest(() => control.quit(0));
+  let gdb: GdbServer | undefined;
   try {
-    return await drive(m, control);
+    if (options.gdb) {
+      gdb = new GdbServer(options.gdb, m, control);
+      await gdb.ready;
+      if (options.gdb.port === 0) io.stderr(`tsemu: gdbstub listening on tcp:${options.gdb.host || "127.0.0.1"}:${gdb.port}\n`);
+    }
+    const code = await drive(m, control, gdb);
+    gdb?.exited(code);
+    return code;
   } finally {
+    gdb?.dispose();
     monitor?.dispose();
     m.dispose();
     closeSerials();
@@ -173,7 +184,7 @@ export async function runMachine(options: RunOptions, io: HostIo): Promise<numbe
  * Run slices, yielding to the event loop regularly (host input, the monitor) and sleeping
  * through guest idle time; while the monitor has the guest stopped, wait for it.
  */
-async function drive(m: Machine, control: HostRunControl): Promise<number> {
+async function drive(m: Machine, control: HostRunControl, gdb: GdbServer | undefined): Promise<number> {
   for (;;) {
     if (control.exitCode !== undefined) return control.exitCode;
     if (!control.running) {
@@ -186,6 +197,11 @@ async function drive(m: Machine, control: HostRunControl): Promise<number> {
       r = m.runSlice(SLICE_INSNS);
     if (control.exitCode !== undefined) return control.exitCode;
     if (r.kind === "exit") return r.exitCode;
+    if (r.kind === "debug") {
+      control.stop();
+      gdb?.debugStop(m.cpu.debug.stopCause);
+      continue;
+    }
     const waitMs = r.kind === "idle" ? Math.min(50, Math.max(0, (r.untilNs - m.clock.now()) / 1e6)) : 0;
     await control.wait(waitMs);
   }
