@@ -10,34 +10,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Machine } from "../machine/machine.js";
 import { createPcMachine } from "../machine/pc.js";
 import { nasm } from "../../test/helpers/nasm.js";
+import { PTE0, pagingKernelStart } from "../../test/helpers/paging-kernel.js";
 import { hex32, hex64, stubHarness, type StubHarness } from "../../test/helpers/gdb-stub-harness.js";
 import { REGISTERS, TARGET_XML } from "./registers.js";
 import { parseAddress } from "./stub.js";
 
-const PTE0 = 0x202000;
-const kernelImage = nasm(`
-  align 4
-  mb: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb, 0x100000, 0, 0, start
-start:
-  mov esp, 0x90000
-  mov dword [0x200000], 0x00000083   ; PDE0: 4 MiB page at 0
-  mov dword [0x200004], 0x00202003   ; PDE1: page table
-  mov dword [0x202000], 0x00300003   ; PTE0: 0x400000 -> 0x300000, A clear; PTE1 = 0
-  mov dword [0x300000], 0x64636261   ; "abcd"
-  mov dword [0x300010], 0x10         ; the exit value
-  mov eax, cr4
-  or eax, 0x10
-  mov cr4, eax
-  mov eax, 0x200000
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
-  mov eax, 0x12345678
-  mov ebx, 0xcafe
-  mov ecx, 5
-  sub ecx, 5                         ; ZF = PF = 1, lazily
-  cli
+const kernelImage = nasm(`${pagingKernelStart("  mov dword [0x300010], 0x10         ; the exit value")}
   mov edx, 0x11111111                ; bp1
   inc edx
   mov edi, 2

@@ -10,33 +10,10 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { RunWord, SegIndex, StateOff } from "../cpu/state-layout.js";
 import { createPcMachine, type PcMachine } from "../machine/pc.js";
 import { nasm } from "../../test/helpers/nasm.js";
+import { PDE1, PTE0, pagingKernelStart } from "../../test/helpers/paging-kernel.js";
 import { Monitor, type RunControl } from "./monitor.js";
 
-const PDE1 = 0x200004, PTE0 = 0x202000;
-
-const pagingKernel = (): Uint8Array => nasm(`
-  align 4
-  mb: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb, 0x100000, 0, 0, start
-start:
-  mov esp, 0x90000
-  mov dword [0x200000], 0x00000083   ; PDE0: 4 MiB page at 0 (P, RW, PS)
-  mov dword [0x200004], 0x00202003   ; PDE1: page table at 0x202000 (P, RW; A clear)
-  mov dword [0x202000], 0x00300003   ; PTE0: 0x400000 -> 0x300000 (P, RW; A clear); PTE1 = 0
-  mov dword [0x300000], 0x64636261   ; "abcd"
-  mov dword [0x300004], 0xdeadbeef
-  mov eax, cr4
-  or eax, 0x10                       ; PSE
-  mov cr4, eax
-  mov eax, 0x200000
-  mov cr3, eax
-  mov eax, cr0
-  or eax, 0x80000000
-  mov cr0, eax
-  mov eax, 0x12345678
-  mov ebx, 0xcafe
-  mov ecx, 5
-  sub ecx, 5                         ; ZF = PF = 1, lazily
-  cli
+const pagingKernel = (): Uint8Array => nasm(`${pagingKernelStart("  mov dword [0x300004], 0xdeadbeef")}
 hang:
   hlt
   jmp hang
