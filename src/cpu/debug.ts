@@ -25,8 +25,10 @@
  * MOV SS / POP SS delay debug traps until after the next instruction (Inhibit.DEBUG in
  * RunWord.INHIBIT_IRQ, which the run loop honours).
  *
- * Not modelled: DR7.LE/GE (exact breakpoints are always
- * exact here), task-switch T bit; a REP string instruction reports a data breakpoint or a
+ * A task switch to a TSS whose T bit is set records DebugTrap.BT: #DB (DR6.BT) before the new
+ * task's first instruction.
+ *
+ * Not modelled: DR7.LE/GE (exact breakpoints are always exact here); a REP string instruction reports a data breakpoint or a
  * single-step after each chunk of up to REP_UNROLL iterations rather than after each one.
  */
 
@@ -38,11 +40,14 @@ import { cpuHelper } from "./helper.js";
 import { HFlag, RunWord, SegIndex, StateOff } from "./state-layout.js";
 import { Vec } from "./softmmu.js";
 
-export const enum Dr6 { B_MASK = 0xf, BD = 1 << 13, BS = 1 << 14 }
+export const enum Dr6 { B_MASK = 0xf, BD = 1 << 13, BS = 1 << 14, BT = 1 << 15 }
 export const enum Dr7 { ENABLE_MASK = 0xff, GD = 1 << 13 }
 
-/** RunWord.DEBUG_TRAP bits: data breakpoints hit (as DR6 B0-B3), TF single-step (DR6.BS), host step. */
-export const enum DebugTrap { DATA = 0xf, BS = 1 << 14, HOST_STEP = 1 << 30 }
+/**
+ * RunWord.DEBUG_TRAP bits: data breakpoints hit (as DR6 B0-B3), TF single-step (DR6.BS), a task
+ * switch to a TSS with the T bit (DR6.BT, task-switch.ts), host step.
+ */
+export const enum DebugTrap { DATA = 0xf, BS = 1 << 14, BT = 1 << 15, HOST_STEP = 1 << 30 }
 /** RunWord.DEBUG_ARMED bits (mirrored into hflags by CpuState.updateHflags). */
 export const enum DebugArm { BREAKPOINTS = 1, HOST_STEP = 2 }
 
@@ -187,7 +192,7 @@ export class CpuDebug {
     const s = this._cpu.state;
     const trap = s.run(RunWord.DEBUG_TRAP);
     s.setRun(RunWord.DEBUG_TRAP, 0);
-    const guest = trap & (DebugTrap.DATA | DebugTrap.BS);
+    const guest = trap & (DebugTrap.DATA | DebugTrap.BS | DebugTrap.BT);
     if (guest) {
       setDr6(this._cpu, guest);
       s.setRun(RunWord.HALTED, 0);

@@ -52,6 +52,12 @@ export function realModeSegment(selector: number, attr: number): SegmentCache {
   return { selector, base: selector * 16, limit: 0xffff, attr };
 }
 
+/** A virtual-8086 segment (SDM vol 3 20.1.1): base = selector << 4, 64 KiB, DPL 3; CS is code. */
+export function vm86Segment(selector: number, code = false): SegmentCache {
+  const sel = selector & 0xffff;
+  return { selector: sel, base: sel * 16, limit: 0xffff, attr: SegAttr.P | SegAttr.S | (code ? 0xb : 3) | (3 << SegAttr.DPL_SHIFT) };
+}
+
 // ---- helper plumbing for the system instructions (semantics/segments.ts, far.ts, system.ts)
 
 /**

@@ -2,15 +2,19 @@
  * Exception and interrupt delivery (SDM vol 3 ch. 6): real-mode IVT, protected-mode 32-bit
  * interrupt/trap gates with the inner-privilege stack from the TSS, and long-mode 64-bit gates
  * with IST. Nested faults escalate to #DF, and a fault while delivering #DF is a triple fault
- * (a machine reset, as on hardware). Task gates are not supported (logged, then #GP).
+ * (a machine reset, as on hardware). Task gates switch tasks (task-switch.ts), with the error
+ * code pushed on the new task's stack. From virtual-8086 mode (SDM vol 3 20.3.1.1) the gate
+ * must lead to a ring-0 non-conforming code segment (else #GP(selector)); GS FS DS ES are
+ * pushed above the SS:ESP frame and then nulled.
  */
 
 import type { Cpu } from "./cpu.js";
 import { SegAttr, type SegmentCache } from "./cpu-state.js";
-import { descriptorToCache, readDescriptor, realModeSegment } from "./descriptors.js";
+import { GuestFault, descriptorToCache, readDescriptor, realModeSegment } from "./descriptors.js";
 import { Eflag } from "./flags.js";
 import { RunWord, SegIndex, StateOff } from "./state-layout.js";
 import { Vec } from "./softmmu.js";
+import { taskGateInterrupt } from "./task-switch.js";
 
 export const enum IntKind {
   /** A fault or abort: RIP is the faulting instruction. */
@@ -57,7 +61,7 @@ function deliverOnce(cpu: Cpu, vector: number, kind: IntKind, errorCode: number)
     if (s.efer & (1 << 10)) return deliverLong(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
     return deliverProtected(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
   } catch (e) {
-    if (!(e instanceof DeliveryFault)) throw e;
+    if (!(e instanceof DeliveryFault) && !(e instanceof GuestFault)) throw e;
     // EXT (error code bit 0): the fault hit the delivery of an event external to the program
     // (a hardware interrupt or an earlier exception), not INT n (SDM vol 3 6.13).
     const nv = s.run(RunWord.EXC_VECTOR);
@@ -164,24 +168,27 @@ function deliverLong(cpu: Cpu, vector: number, kind: IntKind, errorCode: number)
 function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): boolean {
   const s = cpu.state;
   const g = readGate(cpu, vector, false);
-  if (g.type === 0x5) {
-    cpu.log.unimp("task gates are not supported");
-    fail(cpu, Vec.GP, vector * 8 + 2);
-  }
-  if (![0x6, 0x7, 0xe, 0xf].includes(g.type)) fail(cpu, Vec.GP, vector * 8 + 2);
+  if (![0x5, 0x6, 0x7, 0xe, 0xf].includes(g.type)) fail(cpu, Vec.GP, vector * 8 + 2);
   const cpl = s.cpl;
   if (kind === IntKind.SOFTWARE && g.dpl < cpl) fail(cpu, Vec.GP, vector * 8 + 2);
+  if (g.type === 0x5) {
+    taskGateInterrupt(cpu, g.selector, errorCode);
+    return true;
+  }
   const cs = targetCs(cpu, g.selector);
   const dpl = (cs.attr >> SegAttr.DPL_SHIFT) & 3;
   const newCpl = cs.attr & 4 ? cpl : dpl;
-  const gate32 = (g.type & 8) !== 0, w = gate32 ? 4 : 2;
   const flags = cpu.eflags;
+  const vm86 = (flags & Eflag.VM) !== 0;
+  if (vm86 && newCpl !== 0) fail(cpu, Vec.GP, g.selector & ~3);
+  const gate32 = (g.type & 8) !== 0, w = gate32 ? 4 : 2;
   const oldSs = s.seg(SegIndex.SS), oldEsp = s.reg(4) >>> 0;
   let ss = oldSs, esp = oldEsp;
   if (newCpl < cpl) {
     const tr = s.seg(SegIndex.TR);
-    esp = rd(cpu, tr.base + 4 + newCpl * 8, 4);
-    const ssSel = rd(cpu, tr.base + 8 + newCpl * 8, 2);
+    const tss32 = (tr.attr & 8) !== 0; // types 9/B: 32-bit TSS; 1/3: 16-bit
+    esp = tss32 ? rd(cpu, tr.base + 4 + newCpl * 8, 4) : rd(cpu, tr.base + 2 + newCpl * 4, 2);
+    const ssSel = rd(cpu, tr.base + (tss32 ? 8 + newCpl * 8 : 4 + newCpl * 4), 2);
     const d = readDescriptor(s, cpu.softmmu, ssSel);
     if (!d) fail(cpu, Vec.TS, ssSel & ~3);
     ss = descriptorToCache(ssSel, d);
@@ -191,6 +198,7 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
     esp = (esp - w) >>> 0;
     if (!cpu.softmmu.write(ss.base + (esp & ssMask), v, w, 0)) throw new DeliveryFault();
   };
+  if (vm86) for (const seg of [SegIndex.GS, SegIndex.FS, SegIndex.DS, SegIndex.ES]) push(s.seg(seg).selector);
   if (newCpl < cpl) { push(oldSs.selector); push(oldEsp); }
   push(flags);
   push(s.seg(SegIndex.CS).selector);
@@ -199,6 +207,7 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   s.setSeg(SegIndex.SS, ss);
   s.setReg(4, ssMask === 0xffff ? (oldEsp & ~0xffff) | (esp & 0xffff) : esp);
   s.setSeg(SegIndex.CS, { ...cs, selector: (g.selector & ~3) | newCpl });
+  if (vm86) for (const seg of [SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, { selector: 0, base: 0, limit: 0, attr: 0 });
   s.cpl = newCpl;
   s.rip = g.offset;
   s.setEflags(flags & ~(Eflag.TF | Eflag.NT | Eflag.RF | Eflag.VM | ((g.type & 1) === 0 ? Eflag.IF : 0)));

@@ -72,10 +72,6 @@ export function callGate(cpu: Cpu, sel: number, d: { lo: number; hi: number }, i
   const s = cpu.state, cpl = s.cpl, err = sel & 0xfffc;
   const long = isLongMode(s);
   const type = (d.hi >>> 8) & 0xf, gdpl = (d.hi >>> 13) & 3;
-  if (type === 5 || type === 1 || type === 9) {
-    cpu.log.unimp("far JMP/CALL through a task gate or to a TSS (task switch)");
-    fault(cpu, Vec.GP, err);
-  }
   if (long ? type !== 0xc : type !== 0xc && type !== 4) fault(cpu, Vec.GP, err);
   if (gdpl < cpl || gdpl < (sel & 3)) fault(cpu, Vec.GP, err);
   if (!(d.hi & 0x8000)) fault(cpu, Vec.NP, err);

@@ -5,8 +5,9 @@
  * gates (far-gates.ts: 64-bit and legacy gates, with the inner-privilege stack switch and the
  * legacy parameter copy), returns to the same and to an outer privilege level with the SS checks
  * and the data-segment nullification, and IRETQ to compatibility mode and CPL 3.
- * Not implemented (logged once, then #GP(0)): task switches (task gates, TSS targets,
- * IRET with NT), IRET to virtual-8086 mode.
+ * Task switches (JMP/CALL to a TSS or through a task gate, IRET with NT = 1) go to
+ * task-switch.ts; in IA-32e mode they are #GP. IRETD at CPL 0 to an EFLAGS image with VM = 1
+ * enters virtual-8086 mode (SDM IRET "RETURN-TO-VIRTUAL-8086-MODE").
  *
  * Each instruction is one helper that sets CS, RIP (CS-relative) and the stack; the block
  * then ends without writing RIP. CALLF pushes nextPc(ctx) as the return IP, the same
@@ -17,15 +18,16 @@
 import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
 import { SegAttr, type SegmentCache } from "../cpu-state.js";
-import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, isLongMode, markAccessed } from "../descriptors.js";
+import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, isLongMode, markAccessed, rdMem, vm86Segment } from "../descriptors.js";
 import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
 import { HFlag, SegIndex } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
+import { TaskSource, checkTaskEip, switchTask } from "../task-switch.js";
 import type { SemanticsTable } from "../translate.js";
 import { endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
 import {
-  TYPE_CODE, TYPE_CONFORMING, callGate, callGateInner, canonical, commitSp, curStack, legacyGateInner, popS, pushS, setCs,
+  TYPE_CODE, TYPE_CONFORMING, callGate, callGateInner, canonical, commitSp, curStack, legacyGateInner, popS, pushS, setCs, type StackCursor,
 } from "./far-gates.js";
 
 const TWO32 = 4294967296;
@@ -64,8 +66,28 @@ function checkIp(cpu: Cpu, cs: SegmentCache, ip: number): number {
   return eip;
 }
 
-/** JMPF / CALLF. `ret` is the linear address of the next instruction for CALLF, else null. */
-function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, ret: number | null): void {
+/**
+ * JMP/CALL to a TSS descriptor or through a task gate (SDM JMP/CALL "TASK-GATE",
+ * "TASK-STATE-SEGMENT"): the descriptor's DPL against CPL and RPL (#GP(selector)), a task
+ * gate's present bit (#NP), then the switch; `next` is the outgoing task's resume EIP.
+ */
+function farTaskSwitch(cpu: Cpu, sel: number, d: { lo: number; hi: number }, isCall: boolean, next: number): void {
+  const err = sel & 0xfffc, dpl = (d.hi >>> 13) & 3;
+  if (dpl < cpu.state.cpl || dpl < (sel & 3)) fault(cpu, Vec.GP, err);
+  let tssSel = sel;
+  if (((d.hi >>> 8) & 0xf) === 5) {
+    if (!(d.hi & 0x8000)) fault(cpu, Vec.NP, err);
+    tssSel = d.lo >>> 16;
+  }
+  switchTask(cpu, tssSel, isCall ? TaskSource.CALL : TaskSource.JMP, next >>> 0);
+  checkTaskEip(cpu);
+}
+
+/**
+ * JMPF / CALLF. `ret` is the next instruction's RIP for CALLF, else null; `next` is that
+ * RIP in both cases (a task switch saves it).
+ */
+function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, ret: number | null, next: number): void {
   const s = cpu.state;
   const oldCs = s.seg(SegIndex.CS);
   const retIp = ret === null ? 0 : s.hflags & HFlag.CS64 ? ret : opSize === 2 ? ret & 0xffff : ret >>> 0;
@@ -97,6 +119,9 @@ function farTransfer(cpu: Cpu, sel: number, offset: number, opSize: 2 | 4 | 8, r
     setCs(cpu, cs, cpl, ip);
     return;
   }
+  const sysType = (d.hi >>> 8) & 0xf;
+  // Task gates and TSS descriptors (types 5, 1/3, 9/B); IA-32e mode has neither (callGate: #GP).
+  if (!isLongMode(s) && (sysType === 5 || (sysType & 5) === 1)) return farTaskSwitch(cpu, sel, d, ret !== null, next);
   const g = callGate(cpu, sel, d, ret !== null);
   const ip = checkIp(cpu, g.cs, g.offset);
   if (ret === null || g.dpl === cpl) {
@@ -189,8 +214,25 @@ function farReturn(cpu: Cpu, opSize: 2 | 4 | 8, imm: number): void {
   nullifyDataSegs(cpu, rpl);
 }
 
-/** IRET/IRETD/IRETQ (SDM IRET; vol 3 6.14.3). */
-function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8): void {
+/**
+ * IRETD at CPL 0 to virtual-8086 mode (SDM IRET "RETURN-TO-VIRTUAL-8086-MODE"): after EIP,
+ * CS and EFLAGS come ESP, SS, ES, DS, FS, GS; all of EFLAGS is loaded, the segments real-mode
+ * style, CPL 3, EIP masked to 16 bits.
+ */
+function returnToVm86(cpu: Cpu, st: StackCursor, ip: number, csSel: number, newFlags: number): void {
+  const s = cpu.state;
+  const esp = popS(cpu, st, 4);
+  const sels = [SegIndex.SS, SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS].map((seg) => ({ seg, sel: popS(cpu, st, 4) }));
+  s.setEflags(newFlags & 0x3f7fd5);
+  s.setSeg(SegIndex.CS, vm86Segment(csSel, true));
+  for (const { seg, sel } of sels) s.setSeg(seg, vm86Segment(sel));
+  s.setReg(4, esp >>> 0);
+  s.rip = ip & 0xffff;
+  s.cpl = 3;
+}
+
+/** IRET/IRETD/IRETQ (SDM IRET; vol 3 6.14.3). `next` is the RIP after the IRET (a task return saves it). */
+function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8, next: number): void {
   const s = cpu.state;
   const flags = cpu.eflags;
   const pe = (s.cr0 & 1) !== 0;
@@ -198,8 +240,11 @@ function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8): void {
     if (((flags >>> 12) & 3) !== 3) fault(cpu, Vec.GP, 0);
   }
   if (pe && !(flags & Eflag.VM) && flags & Eflag.NT) {
-    if (!isLongMode(s)) cpu.log.unimp("IRET with NT=1 (task return)");
-    fault(cpu, Vec.GP, 0);
+    // Task return along the back link (SDM IRET "TASK-RETURN"); IA-32e mode has no task switches.
+    if (isLongMode(s)) fault(cpu, Vec.GP, 0);
+    switchTask(cpu, rdMem(cpu, s.seg(SegIndex.TR).base, 2), TaskSource.IRET, next >>> 0);
+    checkTaskEip(cpu);
+    return;
   }
   const st = curStack(cpu);
   const ip = popS(cpu, st, opSize);
@@ -215,10 +260,7 @@ function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8): void {
     return;
   }
   const cpl = s.cpl, rpl = sel & 3;
-  if (newFlags & Eflag.VM && cpl === 0 && opSize !== 2 && !isLongMode(s)) {
-    cpu.log.unimp("IRET to virtual-8086 mode");
-    fault(cpu, Vec.GP, 0);
-  }
+  if (newFlags & Eflag.VM && cpl === 0 && opSize === 4 && !isLongMode(s)) return returnToVm86(cpu, st, ip, sel, newFlags);
   const cs = returnCs(cpu, sel);
   const eip = checkIp(cpu, cs, opSize === 2 ? ip & 0xffff : opSize === 4 ? ip >>> 0 : ip);
   // Flags the IRET may change, by the privilege it runs at (SDM IRET; QEMU helper_ret_protected).
@@ -247,14 +289,18 @@ function interruptReturn(cpu: Cpu, opSize: 2 | 4 | 8): void {
 
 const toOff = (lo: number, hi: number): number => (hi | 0) * TWO32 + (lo >>> 0);
 
-const farJmpHelper = cpuHelper("far_jmp", [IrType.I32, IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
-  guarded((cpu, sel, lo, hi, opSize) => { farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, null); cpu.modeChanged(); }));
+const farJmpHelper = cpuHelper("far_jmp", [IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, sel, lo, hi, opSize, nlo, nhi) => { farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, null, toOff(nlo, nhi)); cpu.modeChanged(); }));
 const farCallHelper = cpuHelper("far_call", [IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
-  guarded((cpu, sel, lo, hi, opSize, rlo, rhi) => { farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, toOff(rlo, rhi)); cpu.modeChanged(); }));
+  guarded((cpu, sel, lo, hi, opSize, rlo, rhi) => {
+    const ret = toOff(rlo, rhi);
+    farTransfer(cpu, sel & 0xffff, toOff(lo, hi), opSize as 2 | 4 | 8, ret, ret);
+    cpu.modeChanged();
+  }));
 const farRetHelper = cpuHelper("far_ret", [IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
   guarded((cpu, opSize, imm) => { farReturn(cpu, opSize as 2 | 4 | 8, imm); cpu.modeChanged(); }));
-const iretHelper = cpuHelper("iret", [IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
-  guarded((cpu, opSize) => { interruptReturn(cpu, opSize as 2 | 4 | 8); cpu.modeChanged(); }));
+const iretHelper = cpuHelper("iret", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
+  guarded((cpu, opSize, nlo, nhi) => { interruptReturn(cpu, opSize as 2 | 4 | 8, toOff(nlo, nhi)); cpu.modeChanged(); }));
 
 /** Selector and offset of a JMPF/CALLF operand (ptr16:16/32 immediate, or m16:16/32/64). */
 function farOperand(ctx: X86Ctx): { sel: Temp; lo: Temp; hi: Temp } {
@@ -270,9 +316,15 @@ function farOperand(ctx: X86Ctx): { sel: Temp; lo: Temp; hi: Temp } {
 
 const farOpSize = (ctx: X86Ctx): 2 | 4 | 8 => (ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
 
+/** The next instruction's RIP as two i32 halves (helper arguments). */
+function nextPcArgs(ctx: X86Ctx): [Temp, Temp] {
+  const b = ctx.b, n = b.i64(nextPc(ctx));
+  return [b.trunc(n), b.trunc(b.shrUi(n, 32))];
+}
+
 function JMPF(ctx: X86Ctx): void {
   const { sel, lo, hi } = farOperand(ctx);
-  ctx.b.call(farJmpHelper, [sel, lo, hi, ctx.b.i32(farOpSize(ctx))]);
+  ctx.b.call(farJmpHelper, [sel, lo, hi, ctx.b.i32(farOpSize(ctx)), ...nextPcArgs(ctx)]);
   endBlock(ctx);
 }
 
@@ -292,7 +344,7 @@ function RETF(ctx: X86Ctx): void {
 
 /** IRET: IF may have been set, so the run loop looks at pending interrupts (TbExit.REQUEST). */
 function IRET(ctx: X86Ctx): void {
-  ctx.b.call(iretHelper, [ctx.b.i32(farOpSize(ctx))]);
+  ctx.b.call(iretHelper, [ctx.b.i32(farOpSize(ctx)), ...nextPcArgs(ctx)]);
   endBlock(ctx, undefined, TbExit.REQUEST);
 }
 
