@@ -81,6 +81,12 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   private readonly _computeEflags: () => number;
   private _irqPending = false;
   private _resetRequested = false;
+  /**
+   * The RIP a pending exception is taken at when it is not the faulting instruction's: a fault
+   * after a task switch's commit point belongs to the new task (task-switch.ts), but generated
+   * code stores the instruction's own RIP when a helper faults. Consumed by the run loop.
+   */
+  faultRip: number | null = null;
 
   constructor(opts: CpuOptions) {
     super();
@@ -372,6 +378,10 @@ export class Cpu extends Disposable implements CpuInterruptSink {
   private _deliverPending(vector: number): void {
     const s = this.state;
     s.setRun(RunWord.EXC_VECTOR, -1);
+    if (this.faultRip !== null) {
+      s.rip = this.faultRip;
+      this.faultRip = null;
+    }
     this.stats.exceptions++;
     const soft = (vector & 0x100) !== 0;
     const v = vector & 0xff;

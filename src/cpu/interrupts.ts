@@ -62,6 +62,7 @@ function deliverOnce(cpu: Cpu, vector: number, kind: IntKind, errorCode: number)
     return deliverProtected(cpu, vector, kind, hasErrorCode(vector, kind) ? errorCode : -1);
   } catch (e) {
     if (!(e instanceof DeliveryFault) && !(e instanceof GuestFault)) throw e;
+    cpu.faultRip = null; // a task gate's switch failed after its commit: RIP is already the new task's
     // EXT (error code bit 0): the fault hit the delivery of an event external to the program
     // (a hardware interrupt or an earlier exception), not INT n (SDM vol 3 6.13).
     const nv = s.run(RunWord.EXC_VECTOR);

@@ -195,6 +195,9 @@ export function switchTask(cpu: Cpu, sel: number, src: TaskSource, eip: number):
   }
   try {
     loadState(cpu, img, to32);
+  } catch (e) {
+    cpu.faultRip = s.rip; // the new task's EIP, not the instruction that switched
+    throw e;
   } finally {
     cpu.modeChanged();
   }
@@ -203,7 +206,9 @@ export function switchTask(cpu: Cpu, sel: number, src: TaskSource, eip: number):
 /** The new task's EIP must lie within its CS limit (#GP(0), after the switch). */
 export function checkTaskEip(cpu: Cpu): void {
   const s = cpu.state;
-  if (s.rip > s.seg(SegIndex.CS).limit) fault(cpu, Vec.GP, 0);
+  if (s.rip <= s.seg(SegIndex.CS).limit) return;
+  cpu.faultRip = s.rip;
+  fault(cpu, Vec.GP, 0);
 }
 
 /**

@@ -10,17 +10,9 @@ import { SegAttr } from "../../src/cpu/cpu-state.js";
 import { SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
+import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
 
-const PM = `
-  lgdt [gdt_desc]
-  jmp 0x08:.reload
-.reload:
-  mov ax, 0x10
-  mov ds, ax
-  mov es, ax
-  mov ss, ax
-  mov esp, 0x70000
-  lidt [idt_desc]
+const PM = `${PM32_ENTRY}
   mov eax, 11
   mov ebx, np_handler
   call set_gate
@@ -216,13 +208,7 @@ bad:
   mov al, 0xbd
   out 0xf4, al
 
-set_gate:                    ; eax = vector, ebx = handler
-  mov [idt + eax * 8], bx
-  mov word [idt + eax * 8 + 2], 0x08
-  mov word [idt + eax * 8 + 4], 0x8e00
-  shr ebx, 16
-  mov [idt + eax * 8 + 6], bx
-  ret
+${PM32_GATES}
 
 farptr: dd 0x10
   dw 0x18
@@ -244,12 +230,7 @@ tss_d:
   db 0x10, 0x89, 0, 0        ; base 23:16 = 0x10 (tss is above 1 MiB), 32-bit TSS available
 gate_d: dq 0                 ; 0x50 call gate (filled at run time)
 gdt_end:
-gdt_desc:
-  dw gdt_end - gdt - 1
-  dd gdt
-idt_desc:
-  dw 256 * 8 - 1
-  dd idt
+${PM32_TABLES}
 align 8
 ldt:
   dq 0
@@ -261,8 +242,6 @@ tss:
   dd 0x10                    ; SS0
   times 102 - 12 db 0
   dw 104
-align 16
-idt: times 256 * 8 db 0
 `;
 
 describe("32-bit protected mode", () => {
