@@ -392,12 +392,12 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     // INT n pushes RF = 0: RF is cleared at the start of every instruction.
     if (!soft && isFault(v)) s.set32(StateOff.EFLAGS, s.eflagsRest | Eflag.RF);
     else if (soft) s.set32(StateOff.EFLAGS, s.eflagsRest & ~Eflag.RF);
-    this._deliver(v, soft ? IntKind.SOFTWARE : IntKind.EXCEPTION, s.run(RunWord.EXC_ERROR));
+    this._deliver(v, soft ? IntKind.SOFTWARE : IntKind.EXCEPTION, s.run(RunWord.EXC_ERROR), (vector >>> 12) & 0xf);
   }
 
-  private _deliver(vector: number, kind: IntKind, error: number): void {
+  private _deliver(vector: number, kind: IntKind, error: number, insnLen = 0): void {
     this.debug.eventDelivered();
-    deliver(this, vector, kind, error);
+    deliver(this, vector, kind, error, insnLen);
   }
 
   /**

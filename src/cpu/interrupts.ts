@@ -30,14 +30,21 @@ const contributory = (v: number): boolean => v === Vec.DE || (v >= Vec.TS && v <
 
 class DeliveryFault extends Error {}
 
-/** Deliver an interrupt or exception now. Handles #DF escalation and triple faults. */
-export function deliver(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): void {
+/**
+ * Deliver an interrupt or exception now. Handles #DF escalation and triple faults. `insnLen`:
+ * the length of the INT n / INT3 / INTO instruction (RIP is past it); a fault while delivering
+ * it is reported at the instruction itself (SDM INT n: #GP, #NP, #SS, #PF are faults).
+ */
+export function deliver(cpu: Cpu, vector: number, kind: IntKind, errorCode: number, insnLen = 0): void {
   let v = vector, err = errorCode, k = kind;
+  const rip = cpu.state.rip;
   for (let attempt = 0; attempt < 3; attempt++) {
     cpu.softmmu.raise(-1); // clear
     const ok = deliverOnce(cpu, v, k, err);
     const nv = cpu.state.run(RunWord.EXC_VECTOR);
     if (ok && nv < 0) return;
+    // (Unless a task gate's switch already moved RIP into the new task.)
+    if (k === IntKind.SOFTWARE && cpu.state.rip === rip) cpu.state.rip = rip - insnLen;
     // Delivery faulted (the new exception is pending).
     const nerr = cpu.state.run(RunWord.EXC_ERROR);
     cpu.state.setRun(RunWord.EXC_VECTOR, -1);

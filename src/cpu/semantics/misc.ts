@@ -148,10 +148,14 @@ function OUT(ctx: X86Ctx): void {
   endBlock(ctx, nextPc(ctx), TbExit.REQUEST);
 }
 
-/** Software interrupt: RIP = next instruction, vector flagged as software (0x100). */
+/**
+ * Software interrupt: RIP = next instruction, vector flagged as software (0x100), the
+ * instruction's length in bits 12..15 (a fault while delivering it is a fault of the INT
+ * instruction: interrupts.ts moves RIP back).
+ */
 function softInt(ctx: X86Ctx, vector: number): void {
   const b = ctx.b;
-  b.stEnv(b.i32(vector | 0x100), runOff(RunWord.EXC_VECTOR));
+  b.stEnv(b.i32(vector | 0x100 | (ctx.insn.len << 12)), runOff(RunWord.EXC_VECTOR));
   b.stEnv(b.i32(-1), runOff(RunWord.EXC_ERROR));
   endBlock(ctx, nextPc(ctx), TbExit.FAULT);
 }

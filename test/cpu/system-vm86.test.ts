@@ -1,0 +1,250 @@
+/**
+ * Virtual-8086 mode without VME (SDM vol 3 ch. 20): IRETD from CPL 0 into VM86 (segments
+ * loaded real-mode style), POPF that cannot change IOPL, I/O through the TSS I/O bitmap
+ * whatever the IOPL, INT n at IOPL 3 to a ring-0 handler with the VM86 frame (GS FS DS ES SS
+ * ESP EFLAGS CS EIP) and nulled data segments, and IRETD back; #GP(selector) when the gate
+ * leads to a ring-3 segment; at IOPL < 3 CLI and INT n are #GP(0) (a small monitor in the #GP
+ * handler skips them) while INT3 is not IOPL-sensitive: it goes through a DPL 3 task gate to a
+ * ring-0 task, which sees the VM86 state saved in the old TSS and IRETs back into VM86 (a task
+ * switch out of and into virtual-8086 mode by the EFLAGS image).
+ */
+import { describe, expect, it } from "vitest";
+import { Eflag } from "../../src/cpu/flags.js";
+import { SegIndex } from "../../src/cpu/state-layout.js";
+import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { nasm } from "../helpers/nasm.js";
+import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
+
+const KERNEL = `
+TSS_A equ 0x20000
+TSS_K equ 0x20200
+${PM32_ENTRY}
+  ; TSS A: ring-0 stack and an I/O bitmap allowing ports 0xe9 and 0xf4 only
+  mov dword [TSS_A + 4], 0x70000
+  mov dword [TSS_A + 8], 0x10
+  mov word [TSS_A + 0x66], 104
+  mov edi, TSS_A + 104
+  mov ecx, 33
+  mov al, 0xff
+  rep stosb
+  and byte [TSS_A + 104 + (0xe9 >> 3)], ~(1 << (0xe9 & 7))
+  and byte [TSS_A + 104 + (0xf4 >> 3)], ~(1 << (0xf4 & 7))
+  mov ax, 0x18
+  ltr ax
+  ; task K (INT3's task gate)
+  mov dword [TSS_K + 0x20], task_k
+  mov dword [TSS_K + 0x24], 2
+  mov dword [TSS_K + 0x38], 0x64000
+  mov word [TSS_K + 0x48], 0x10
+  mov word [TSS_K + 0x4c], 0x08
+  mov word [TSS_K + 0x50], 0x10
+  mov word [TSS_K + 0x54], 0x10
+  mov eax, 13
+  mov ebx, gp_monitor
+  call set_gate
+  mov eax, 0x21
+  mov ebx, int21
+  call set_gate
+  or byte [idt + 0x21 * 8 + 5], 0x60
+  mov eax, 0x22
+  mov ebx, 0
+  call set_gate
+  mov word [idt + 0x22 * 8 + 2], 0x23  ; a ring-3 code segment: #GP(0x20) from VM86
+  or byte [idt + 0x22 * 8 + 5], 0x60
+  mov eax, 3
+  mov ebx, 0x28
+  mov ecx, 0xe5
+  call set_task_gate
+  ; IRETD into VM86 at 0800:0000, IOPL 3
+  push dword 0                       ; GS
+  push dword 0                       ; FS
+  push dword 0x900                   ; DS
+  push dword 0                       ; ES
+  push dword 0x700                   ; SS
+  push dword 0xff0                   ; ESP
+  push dword 0x23002                 ; EFLAGS: VM, IOPL 3
+  push dword 0x800                   ; CS
+  push dword 0                       ; EIP
+  iretd
+
+int21:                               ; ring 0, from VM86
+  cmp esp, 0x70000 - 36
+  jne kbad
+  cmp dword [ss:esp + 4], 0x800      ; CS
+  jne kbad
+  test dword [ss:esp + 8], 0x20000   ; EFLAGS.VM
+  jz kbad
+  cmp dword [ss:esp + 12], 0xff0     ; ESP
+  jne kbad
+  cmp dword [ss:esp + 16], 0x700     ; SS
+  jne kbad
+  cmp dword [ss:esp + 20], 0         ; ES
+  jne kbad
+  cmp dword [ss:esp + 24], 0x900     ; DS
+  jne kbad
+  cmp dword [ss:esp + 28], 0         ; FS
+  jne kbad
+  cmp dword [ss:esp + 32], 0         ; GS
+  jne kbad
+  push eax                           ; (AH selects the service)
+  mov ax, es                         ; data segments nulled
+  test ax, ax
+  jnz kbad
+  mov ax, fs
+  test ax, ax
+  jnz kbad
+  mov ax, ds
+  test ax, ax
+  jnz kbad
+  mov ax, cs
+  cmp ax, 0x08
+  jne kbad
+  pop eax
+  mov cx, 0x10
+  mov ds, cx
+  cmp ah, 1
+  jne .first
+  and dword [esp + 8], ~0x3000       ; back to VM86 at IOPL 0
+  iretd
+.first:
+  cmp word [0x9000], 0x1234          ; VM86 wrote DS:0 with DS = 0x900
+  jne kbad
+  mov bx, 0x5a5a
+  mov al, 'K'
+  out 0xe9, al
+  iretd
+
+gp_monitor:                          ; #GP from VM86: skip IN imm8, CLI, INT n
+  push eax
+  push ebx
+  mov ax, 0x10
+  mov ds, ax
+  test dword [esp + 8 + 12], 0x20000
+  jz kbad
+  movzx ebx, word [esp + 8 + 8]
+  shl ebx, 4
+  add ebx, [esp + 8 + 4]
+  mov al, [ebx]
+  mov ah, 2
+  mov bl, 'I'
+  cmp al, 0xe4
+  je .skip
+  mov bl, 'N'
+  cmp al, 0xcd
+  je .skip
+  mov ah, 1
+  mov bl, 'L'
+  cmp al, 0xfa
+  jne kbad
+.skip:
+  movzx eax, ah
+  add [esp + 8 + 4], eax
+  mov al, bl
+  out 0xe9, al
+  mov eax, [esp + 8]                 ; a non-zero error code is printed as a byte
+  test eax, eax
+  jz .done
+  out 0xe9, al
+.done:
+  pop ebx
+  pop eax
+  add esp, 4
+  iretd
+
+task_k:                              ; INT3 from VM86 through the task gate
+  str ax
+  cmp ax, 0x28
+  jne kbad
+  cmp word [TSS_K], 0x18
+  jne kbad
+  test dword [TSS_A + 0x24], 0x20000 ; the VM86 task's saved EFLAGS.VM
+  jz kbad
+  cmp word [TSS_A + 0x4c], 0x800     ; saved CS and DS selectors
+  jne kbad
+  cmp word [TSS_A + 0x54], 0x900
+  jne kbad
+  mov al, 'k'
+  out 0xe9, al
+  iretd                              ; back into VM86 (NT = 1: task return)
+
+kbad:
+  mov al, 0xbd
+  out 0xf4, al
+  hlt
+${PM32_GATES}
+%macro tssdesc 3
+  dw %2
+  dw (%1) & 0xffff
+  db ((%1) >> 16) & 0xff
+  db %3
+  db 0
+  db ((%1) >> 24) & 0xff
+%endmacro
+align 8
+gdt:
+  dq 0
+  dq 0x00cf9a000000ffff              ; 0x08 code
+  dq 0x00cf92000000ffff              ; 0x10 data
+  tssdesc TSS_A, 104 + 32, 0x89      ; 0x18 TSS with the bitmap for ports 0..0xff
+  dq 0x00cffa000000ffff              ; 0x20 ring-3 code
+  tssdesc TSS_K, 103, 0x89           ; 0x28
+gdt_end:
+${PM32_TABLES}
+`;
+
+const VM86 = `
+  mov word [0], 0x1234               ; DS = 0x900: linear 0x9000
+  mov ax, cs
+  cmp ax, 0x800
+  jne bad
+  push word 0
+  popf                               ; IOPL stays 3 (CPL 3)
+  pushf
+  pop ax
+  and ax, 0x3000
+  cmp ax, 0x3000
+  jne bad
+  mov al, 'v'
+  out 0xe9, al                       ; the bitmap allows it
+  mov ah, 0
+  int 0x21                           ; IOPL 3: ring-0 handler ('K')
+  cmp bx, 0x5a5a
+  jne bad
+  in al, 0x80                        ; the bitmap denies it: #GP(0) ('I')
+  int 0x22                           ; gate to ring 3: #GP(0x20) ('N', ' ')
+  mov ah, 1
+  int 0x21                           ; the handler returns with IOPL 0
+  cli                                ; #GP(0) ('L')
+  int 0x21                           ; #GP(0) ('N')
+  mov al, 'w'
+  out 0xe9, al                       ; still allowed: IOPL does not gate I/O in VM86
+  int3                               ; task gate to task K ('k') and back
+  mov al, 'x'
+  out 0xe9, al
+  mov al, 1
+  out 0xf4, al
+  hlt
+bad:
+  mov al, 0xbe
+  out 0xf4, al
+  hlt
+`;
+
+describe("virtual-8086 mode", () => {
+  it("enters by IRETD, takes INT n, #GP and INT3 (task gate) to ring 0 with the VM86 frame, and returns", () => {
+    const t = createTestCpu();
+    t.load(0x100000, nasm(KERNEL, 32));
+    t.load(0x8000, nasm(VM86, 16, 0));
+    t.enterProtectedMode();
+    t.run(200_000);
+    expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
+    expect(String.fromCharCode(...t.console)).toBe("vKIN LNwkx");
+    expect(t.exitCode).toBe(1);
+    const s = t.cpu.state;
+    expect(t.cpu.eflags & (Eflag.VM | Eflag.IOPL)).toBe(Eflag.VM); // IOPL 0
+    expect(s.cpl).toBe(3);
+    expect(s.seg(SegIndex.CS).base).toBe(0x8000);
+    expect(s.seg(SegIndex.SS).base).toBe(0x7000);
+    expect(s.seg(SegIndex.TR).selector).toBe(0x18);
+  });
+});
