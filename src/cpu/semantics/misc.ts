@@ -1,8 +1,10 @@
 /**
  * Flag-control, halt, interrupt and port I/O semantics (SDM vol 2): CLC STC CMC CLD STD CLI
  * STI HLT PUSHF POPF IN OUT INT INT3 INTO INT1 UD0 UD1 UD2. Privilege rules (IOPL, CPL, the
- * TSS I/O bitmap) follow SDM vol 1 18.2 and vol 3 6.8; virtual-8086 extensions are not
- * implemented (VME is not advertised): PUSHF, POPF, INT n, CLI and STI need IOPL 3 in VM86.
+ * TSS I/O bitmap) follow SDM vol 1 18.2 and vol 3 6.8, 20.2.7; virtual-8086 mode extensions
+ * are not implemented (VME is not advertised): PUSHF, POPF, INT n (CD), CLI and STI need
+ * IOPL 3 in VM86 (#GP(0)); INT3 and INTO are not IOPL-sensitive (the gate's DPL is checked
+ * against CPL 3 instead); IN/OUT in VM86 always consult the I/O bitmap, whatever the IOPL.
  * CLI at CPL 1/2 is not checked against IOPL (hflags only tell CPL 3 apart; Linux runs at
  * CPL 0 and 3 only). INT1 (ICEBP) is a #DB trap without the gate DPL check.
  */
