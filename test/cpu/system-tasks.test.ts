@@ -13,6 +13,7 @@ import { SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
+import { HAS_QEMU_I386, runBareInQemu } from "../helpers/qemu-bare.js";
 
 const TASKS = `
 TSS_A equ 0x20000
@@ -29,6 +30,11 @@ LDT_C equ 0x36000
 resume equ 0x38000
 last_err equ 0x38004
 db_count equ 0x38008
+%ifdef QEMU_TCG                      ; QEMU TCG ignores the TSS T bit
+T_BIT equ 0
+%else
+T_BIT equ 1
+%endif
 
 %macro tssdesc 2               ; base, access byte (limit 103)
   dw 103
@@ -93,7 +99,7 @@ ${PM32_ENTRY}
   mov dword [TSS_C + 0x1c], PD_C
   mov word [TSS_C + 0x58], 0x0c      ; FS from the LDT
   mov word [TSS_C + 0x60], 0x48      ; LDT selector
-  mov word [TSS_C + 0x64], 1         ; T bit
+  mov word [TSS_C + 0x64], T_BIT     ; T bit
   mov edi, TSS_D
   mov ebx, task_d
   mov ecx, 0x64000
@@ -126,7 +132,7 @@ back_from_b:
 
   ; ---- CALL through task gate 0x30 to task C (CR3, LDT, T bit) and IRET back
   call 0x30:0
-  cmp dword [db_count], 1
+  cmp dword [db_count], T_BIT
   jne bad
   mov eax, cr3
   cmp eax, PD_A
@@ -220,7 +226,7 @@ b_resume:
   jmp bad
 
 task_c:
-  cmp dword [db_count], 1            ; the T bit's #DB came first
+  cmp dword [db_count], T_BIT        ; the T bit's #DB came first
   jne bad
   str ax
   cmp ax, 0x28
@@ -302,8 +308,10 @@ ts_handler:
   str ax
   cmp ax, 0x40
   jne bad
-  cmp dword [esp], task_e            ; taken in the new task's context
+%ifndef QEMU_TCG                     ; QEMU pushes the EIP of the JMP that switched
+  cmp dword [esp], task_e            ; taken in the new task's context (SDM: Interrupt 10)
   jne bad
+%endif
   mov al, 'T'
   out 0xe9, al
   jmp 0x18:0
@@ -446,6 +454,19 @@ idt_desc:
 align 16
 idt: times 256 * 16 db 0
 `;
+
+describe.skipIf(!HAS_QEMU_I386)("task switches against QEMU TCG", () => {
+  it("prints the same markers and exits the same way (without the T bit and the #TS EIP check)", () => {
+    const program = `%define QEMU_TCG\n${TASKS}`;
+    const t = createTestCpu();
+    t.load(0x100000, nasm(program, 32));
+    t.enterProtectedMode();
+    t.run(500_000);
+    const q = runBareInQemu(program);
+    expect(q).toEqual({ console: "BaCcDdgTt", exitCode: 1 });
+    expect({ console: String.fromCharCode(...t.console), exitCode: t.exitCode }).toEqual(q);
+  });
+});
 
 describe("task switches in IA-32e mode", () => {
   it("raises #GP for JMP to a TSS, CALL through a task gate and IRETQ with NT = 1", () => {

@@ -14,6 +14,7 @@ import { SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
+import { HAS_QEMU_I386, runBareInQemu } from "../helpers/qemu-bare.js";
 
 const KERNEL = `
 TSS_A equ 0x20000
@@ -246,5 +247,12 @@ describe("virtual-8086 mode", () => {
     expect(s.seg(SegIndex.CS).base).toBe(0x8000);
     expect(s.seg(SegIndex.SS).base).toBe(0x7000);
     expect(s.seg(SegIndex.TR).selector).toBe(0x18);
+  });
+});
+
+describe.skipIf(!HAS_QEMU_I386)("virtual-8086 mode against QEMU TCG", () => {
+  it("prints the same markers and exits the same way", () => {
+    const q = runBareInQemu(KERNEL, [{ addr: 0x8000, bytes: nasm(VM86, 16, 0) }]);
+    expect(q).toEqual({ console: "vKIN LNwkx", exitCode: 1 });
   });
 });
