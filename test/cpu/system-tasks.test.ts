@@ -4,7 +4,8 @@
  * task gate to a task with its own CR3, LDT and the T bit (#DB with DR6.BT before its first
  * instruction), IRET back along the back link (NT, busy bits, NT cleared in the saved image);
  * #DF through an IDT task gate with the error code on the new task's stack and an IRET that
- * resumes the old task; #GP for a busy target and for a gate DPL below the selector's RPL;
+ * resumes the old task; CALL to a 16-bit TSS (word fields, upper register halves kept) and
+ * IRET back; #GP for a busy target and for a gate DPL below the selector's RPL;
  * #TS for a bad data segment in the new task, taken in that task's context. In IA-32e mode
  * JMP/CALL to a TSS or task gate and IRETQ with NT = 1 are #GP.
  */
@@ -21,6 +22,7 @@ TSS_B equ 0x20100
 TSS_C equ 0x20200
 TSS_D equ 0x20300
 TSS_E equ 0x20400
+TSS_F equ 0x20500                    ; 16-bit
 PT0 equ 0x31000
 PT_X1 equ 0x32000
 PT_X2 equ 0x33000
@@ -109,6 +111,14 @@ ${PM32_ENTRY}
   mov ecx, 0x60000
   call init_tss
   mov word [TSS_E + 0x54], 0x50      ; DS = execute-only code: #TS(0x50)
+  mov word [TSS_F + 0x0e], task_f - 0x100000 ; IP in CS 0x60 (base 0x100000)
+  mov word [TSS_F + 0x10], 2         ; FLAGS
+  mov word [TSS_F + 0x1a], 0xfff0    ; SP (16-bit SS 0x68)
+  mov word [TSS_F + 0x1e], 0x5678    ; SI
+  mov word [TSS_F + 0x22], 0x10      ; ES CS SS DS
+  mov word [TSS_F + 0x24], 0x60
+  mov word [TSS_F + 0x26], 0x68
+  mov word [TSS_F + 0x28], 0x10
 
   ; ---- JMP to TSS B and back
   mov ebp, 0x1234
@@ -157,7 +167,7 @@ back_from_b:
 
   ; ---- #GP -> gate not present -> #NP -> #DF through the task gate to task D
   mov byte [idt + 13 * 8 + 5], 0x0e
-  mov ax, 0x58                       ; beyond the GDT limit
+  mov ax, 0xf8                       ; beyond the GDT limit
 df_insn:
   mov ds, ax
   jmp bad
@@ -182,6 +192,20 @@ gp2_done:
   cmp dword [last_err], 0x30
   jne bad
   mov al, 'g'
+  out 0xe9, al
+
+  ; ---- CALL to a 16-bit TSS and IRET back
+  mov esi, 0x11112222
+  call 0x58:0
+  cmp esi, 0x11112222
+  jne bad
+  cmp word [TSS_F + 0x0e], f_resume - 0x100000 ; F's saved IP: after its IRET
+  jne bad
+  cmp word [TSS_F + 0x1e], 0x9abc    ; F's saved SI
+  jne bad
+  cmp byte [gdt + 0x58 + 5], 0x81    ; available again
+  jne bad
+  mov al, 'f'
   out 0xe9, al
 
   ; ---- #TS(0x50) in task E's context; its handler JMPs back to A
@@ -280,6 +304,30 @@ task_d:
 task_e:
   jmp bad
 
+task_f:                              ; 16-bit TSS, CS 0x60 based at 0x100000
+  str ax
+  cmp ax, 0x58
+  jne bad
+  cmp word [TSS_F], 0x18             ; back link
+  jne bad
+  cmp byte [gdt + 0x58 + 5], 0x83    ; busy 16-bit TSS
+  jne bad
+  cmp si, 0x5678
+  jne bad
+  mov ax, ss
+  cmp ax, 0x68
+  jne bad
+  pushfd                             ; (ESP's upper half is not the 16-bit stack's)
+  pop eax
+  test eax, 0x4000                   ; NT
+  jz bad
+  mov si, 0x9abc
+  mov al, 'F'
+  out 0xe9, al
+  iretd
+f_resume:
+  jmp bad
+
 db_handler:
   push eax
   mov eax, dr6
@@ -354,6 +402,10 @@ gdt:
   dw 15, LDT_C & 0xffff              ; 0x48 task C's LDT
   db (LDT_C >> 16) & 0xff, 0x82, 0, 0
   dq 0x00cf98000000ffff              ; 0x50 execute-only code
+  dw 0x2b, TSS_F & 0xffff            ; 0x58 16-bit TSS
+  db (TSS_F >> 16) & 0xff, 0x81, 0, 0
+  dq 0x00409a100000ffff              ; 0x60 32-bit code, base 0x100000, limit 0xffff
+  dq 0x000092040000ffff              ; 0x68 16-bit data/stack, base 0x40000
 gdt_end:
 ${PM32_TABLES}
 `;
@@ -365,7 +417,7 @@ describe("task switches (32-bit)", () => {
     t.enterProtectedMode();
     t.run(500_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("BaCcDdgTt");
+    expect(String.fromCharCode(...t.console)).toBe("BaCcDdgFfTt");
     expect(t.exitCode).toBe(1);
     const s = t.cpu.state;
     expect(s.seg(SegIndex.TR).selector).toBe(0x18);
@@ -463,7 +515,7 @@ describe.skipIf(!HAS_QEMU_I386)("task switches against QEMU TCG", () => {
     t.enterProtectedMode();
     t.run(500_000);
     const q = runBareInQemu(program);
-    expect(q).toEqual({ console: "BaCcDdgTt", exitCode: 1 });
+    expect(q).toEqual({ console: "BaCcDdgFfTt", exitCode: 1 });
     expect({ console: String.fromCharCode(...t.console), exitCode: t.exitCode }).toEqual(q);
   });
 });
