@@ -14,7 +14,8 @@
  * afterwards (LDTR, CS, SS, ES, DS, FS, GS), so a #TS/#NP/#SS there is raised in the new
  * task's context, as on hardware. An EFLAGS image with VM = 1 (32-bit TSS) enters
  * virtual-8086 mode: segments are loaded real-mode style and the CPL is 3.
- * The TSS T bit makes a #DB trap (DR6.BT) before the new task's first instruction.
+ * The TSS T bit makes a #DB trap (DR6.BT) before the new task's first instruction; DR7's
+ * local enables L0-L3 are cleared.
  */
 
 import type { Cpu } from "./cpu.js";
@@ -47,6 +48,7 @@ interface TaskImage {
   trap: boolean;
 }
 
+const DR7_LOCAL = 0x55;
 const NULL_SEG = (selector: number) => ({ selector, base: 0, limit: 0, attr: 0 });
 
 /**
@@ -188,6 +190,12 @@ export function switchTask(cpu: Cpu, sel: number, src: TaskSource, eip: number):
   if (to32 && s.cr0 & 0x80000000) {
     s.set64(StateOff.CR3, img.cr3, 0);
     cpu.flushTlbNonGlobal();
+  }
+  // Local breakpoint enables L0-L3 belong to the old task (SDM 17.2.4).
+  const dr7 = s.lo(StateOff.DR + 7 * 8);
+  if (dr7 & DR7_LOCAL) {
+    s.set64(StateOff.DR + 7 * 8, dr7 & ~DR7_LOCAL, 0);
+    cpu.debug.configChanged();
   }
   if (img.trap) {
     s.setRun(RunWord.DEBUG_TRAP, s.run(RunWord.DEBUG_TRAP) | DebugTrap.BT);

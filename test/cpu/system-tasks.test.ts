@@ -121,6 +121,10 @@ ${PM32_ENTRY}
   mov word [TSS_F + 0x28], 0x10
 
   ; ---- JMP to TSS B and back
+  mov eax, 0x3000                    ; a local execute breakpoint on data: cleared by the switch
+  mov dr0, eax
+  mov eax, 0x401
+  mov dr7, eax
   mov ebp, 0x1234
   jmp 0x20:0
 back_from_b:
@@ -234,6 +238,9 @@ task_b:
   jne bad
   cmp byte [gdt + 0x20 + 5], 0x8b
   jne bad
+  mov eax, dr7
+  test eax, 0x55                     ; L0-L3 cleared
+  jnz bad
   smsw ax
   test al, 8                         ; CR0.TS
   jz bad

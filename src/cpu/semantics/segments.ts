@@ -11,7 +11,7 @@
 import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
 import { SegAttr } from "../cpu-state.js";
-import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, markAccessed } from "../descriptors.js";
+import { descriptorToCache, dplOf, fault, fetchDescriptor, guarded, markAccessed, vm86Segment } from "../descriptors.js";
 import { Eflag } from "../flags.js";
 import { cpuHelper } from "../helper.js";
 import { HFlag, Inhibit, RunWord, SegIndex, SegOff, runOff, segOff } from "../state-layout.js";
@@ -39,7 +39,7 @@ export function loadSegment(cpu: Cpu, seg: SegIndex, selector: number): void {
     return;
   }
   if (s.eflagsRest & Eflag.VM) {
-    s.setSeg(seg, { selector: sel, base: sel * 16, limit: 0xffff, attr: SegAttr.P | SegAttr.S | 3 | (3 << SegAttr.DPL_SHIFT) });
+    s.setSeg(seg, vm86Segment(sel));
     return;
   }
   const cpl = s.cpl, rpl = sel & 3;
