@@ -173,6 +173,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     fpuPowerOn(s); // FCW 0x40, MXCSR 0x1F80, XCR0 = x87 (SDM vol 3 table 9-1)
     this._irqPending = false;
     this._resetRequested = false;
+    this.faultRip = null;
     this.debug.configChanged();
     this.modeChanged();
     this.flushTlb();

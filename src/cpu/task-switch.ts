@@ -19,10 +19,10 @@
  */
 
 import type { Cpu } from "./cpu.js";
-import { SegAttr } from "./cpu-state.js";
+import { SegAttr, type SegmentCache } from "./cpu-state.js";
 import { DebugTrap } from "./debug.js";
 import {
-  descriptorToCache, dplOf, fault, fetchDescriptor, markAccessed, mmuFor, rdMem, vm86Segment, wrMem, type RawDescriptor,
+  descriptorToCache, dplOf, fault, fetchDescriptor, markAccessed, mmuFor, rdMem, vm86Segment, wrMem,
 } from "./descriptors.js";
 import { Eflag } from "./flags.js";
 import { RunWord, SegIndex, StateOff, gprOff } from "./state-layout.js";
@@ -57,7 +57,7 @@ const NULL_SEG = (selector: number) => ({ selector, base: 0, limit: 0, attr: 0 }
  * present, and its limit large enough for its format. The error code is the TSS selector;
  * #GP for JMP/CALL/INT, #TS for IRET.
  */
-function tssDescriptor(cpu: Cpu, sel: number, src: TaskSource): { d: RawDescriptor; base: number; limit: number; attr: number } {
+function tssDescriptor(cpu: Cpu, sel: number, src: TaskSource): SegmentCache {
   const err = sel & 0xfffc;
   const bad = src === TaskSource.IRET ? Vec.TS : Vec.GP;
   if (sel & 4) fault(cpu, bad, err);
@@ -68,7 +68,7 @@ function tssDescriptor(cpu: Cpu, sel: number, src: TaskSource): { d: RawDescript
   if (((type & 2) !== 0) !== (src === TaskSource.IRET)) fault(cpu, bad, err);
   if (!(c.attr & SegAttr.P)) fault(cpu, Vec.NP, err);
   if (c.limit < (type & 8 ? Tss32.MIN_LIMIT : Tss16.MIN_LIMIT)) fault(cpu, Vec.TS, err);
-  return { d, ...c };
+  return c;
 }
 
 function readImage(cpu: Cpu, base: number, is32: boolean): TaskImage {
