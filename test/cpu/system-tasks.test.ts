@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
-import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
+import { PM32_ENTRY, PM32_GATES, PM32_INIT_TSS, PM32_TABLES } from "../helpers/pm32-kernel.js";
 import { HAS_QEMU_I386, runBareInQemu } from "../helpers/qemu-bare.js";
 
 const TASKS = `
@@ -376,24 +376,7 @@ bad:
   out 0xf4, al
   hlt
 
-init_tss:                            ; edi = TSS, ebx = EIP, ecx = ESP
-  push edi
-  push ecx
-  mov ecx, 26
-  xor eax, eax
-  rep stosd
-  pop ecx
-  pop edi
-  mov dword [edi + 0x1c], PD_A
-  mov [edi + 0x20], ebx
-  mov dword [edi + 0x24], 2
-  mov [edi + 0x38], ecx
-  mov word [edi + 0x48], 0x10
-  mov word [edi + 0x4c], 0x08
-  mov word [edi + 0x50], 0x10
-  mov word [edi + 0x54], 0x10
-  mov word [edi + 0x66], 104
-  ret
+${PM32_INIT_TSS}
 ${PM32_GATES}
 align 8
 gdt:

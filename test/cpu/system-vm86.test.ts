@@ -13,7 +13,7 @@ import { Eflag } from "../../src/cpu/flags.js";
 import { SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
-import { PM32_ENTRY, PM32_GATES, PM32_TABLES } from "../helpers/pm32-kernel.js";
+import { PM32_ENTRY, PM32_GATES, PM32_INIT_TSS, PM32_TABLES } from "../helpers/pm32-kernel.js";
 import { HAS_QEMU_I386, runBareInQemu } from "../helpers/qemu-bare.js";
 
 const KERNEL = `
@@ -32,14 +32,10 @@ ${PM32_ENTRY}
   and byte [TSS_A + 104 + (0xf4 >> 3)], ~(1 << (0xf4 & 7))
   mov ax, 0x18
   ltr ax
-  ; task K (INT3's task gate)
-  mov dword [TSS_K + 0x20], task_k
-  mov dword [TSS_K + 0x24], 2
-  mov dword [TSS_K + 0x38], 0x64000
-  mov word [TSS_K + 0x48], 0x10
-  mov word [TSS_K + 0x4c], 0x08
-  mov word [TSS_K + 0x50], 0x10
-  mov word [TSS_K + 0x54], 0x10
+  mov edi, TSS_K                     ; task K (INT3's task gate)
+  mov ebx, task_k
+  mov ecx, 0x64000
+  call init_tss
   mov eax, 13
   mov ebx, gp_monitor
   call set_gate
@@ -172,6 +168,7 @@ kbad:
   mov al, 0xbd
   out 0xf4, al
   hlt
+${PM32_INIT_TSS}
 ${PM32_GATES}
 %macro tssdesc 3
   dw %2

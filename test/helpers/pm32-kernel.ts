@@ -1,7 +1,8 @@
 /**
  * 32-bit protected-mode guest scaffolding shared by the system tests (nasm source fragments,
  * `bits 32`): the entry that loads the program's GDT (CS 0x08, data 0x10) and the IDT, gate
- * setters, and the IDT with both pseudo-descriptors. The program defines `gdt`/`gdt_end`.
+ * setters, a TSS initialiser, and the IDT with both pseudo-descriptors. The program defines
+ * `gdt`/`gdt_end`.
  */
 
 /** Load gdt/idt, CS 0x08, DS/ES/SS 0x10, ESP 0x70000. */
@@ -36,6 +37,32 @@ set_task_gate:
   mov byte [idt + eax * 8 + 4], 0
   mov [idt + eax * 8 + 5], cl
   mov word [idt + eax * 8 + 6], 0
+  ret
+`;
+
+/**
+ * init_tss: edi = a 32-bit TSS, ebx = EIP, ecx = ESP. Zeroes its 104 bytes, then EFLAGS 2,
+ * CR3 = the current CR3, CS 0x08, SS/DS/ES 0x10, I/O map base 104. Clobbers eax.
+ */
+export const PM32_INIT_TSS = `
+init_tss:
+  push edi
+  push ecx
+  mov ecx, 26
+  xor eax, eax
+  rep stosd
+  pop ecx
+  pop edi
+  mov eax, cr3
+  mov [edi + 0x1c], eax
+  mov [edi + 0x20], ebx
+  mov dword [edi + 0x24], 2
+  mov [edi + 0x38], ecx
+  mov word [edi + 0x48], 0x10
+  mov word [edi + 0x4c], 0x08
+  mov word [edi + 0x50], 0x10
+  mov word [edi + 0x54], 0x10
+  mov word [edi + 0x66], 104
   ret
 `;
 
