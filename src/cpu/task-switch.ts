@@ -5,14 +5,15 @@
  * (types 9/B) and 16-bit (types 1/3) TSS formats. Not available in IA-32e mode: the callers
  * raise #GP there before getting here.
  *
- * Order (SDM 7.3, table 7-1): the new TSS descriptor is checked (type/busy, present, limit);
+ * Order (SDM 7.3, table 7-1): the new TSS descriptor is checked (type, present, busy, limit);
  * the new task's image is read, then the outgoing state is saved into the current TSS (so
  * page faults on either TSS come before anything changes). Then the busy bits (cleared in the
  * old descriptor for JMP/IRET, set in the new one for JMP/CALL/INT), the back link and NT
  * (CALL/INT), TR, CR0.TS, CR3 (32-bit TSS with paging) — the commit point. After it, the
  * registers and selectors of the new task are loaded first and the descriptors checked
- * afterwards (LDTR, CS, SS, ES, DS, FS, GS), so a #TS/#NP/#SS there is raised in the new
- * task's context, as on hardware. An EFLAGS image with VM = 1 (32-bit TSS) enters
+ * afterwards (LDTR, CS, SS, ES, DS, FS, GS, each fully: the table's interleaving of these
+ * checks is P6-specific and only matters when several are wrong at once), so a #TS/#NP/#SS
+ * there is raised in the new task's context, as on hardware. An EFLAGS image with VM = 1 (32-bit TSS) enters
  * virtual-8086 mode: segments are loaded real-mode style and the CPL is 3.
  * The TSS T bit makes a #DB trap (DR6.BT) before the new task's first instruction; DR7's
  * local enables L0-L3 are cleared.
@@ -52,10 +53,10 @@ const DR7_LOCAL = 0x55;
 const NULL_SEG = (selector: number) => ({ selector, base: 0, limit: 0, attr: 0 });
 
 /**
- * Check the TSS descriptor a switch goes to (SDM JMP/CALL "TASK-STATE-SEGMENT", INT n
- * "TASK-GATE", IRET "TASK-RETURN"): in the GDT, a TSS type, available (busy for IRET),
- * present, and its limit large enough for its format. The error code is the TSS selector;
- * #GP for JMP/CALL/INT, #TS for IRET.
+ * Check the TSS descriptor a switch goes to, in table 7-1's order (SDM JMP/CALL
+ * "TASK-STATE-SEGMENT", INT n "TASK-GATE", IRET "TASK-RETURN"): in the GDT and a TSS type,
+ * present (#NP), available (busy for IRET), and its limit large enough for its format
+ * (#TS). The error code is the TSS selector; #GP for JMP/CALL/INT, #TS for IRET.
  */
 function tssDescriptor(cpu: Cpu, sel: number, src: TaskSource): SegmentCache {
   const err = sel & 0xfffc;
@@ -65,8 +66,8 @@ function tssDescriptor(cpu: Cpu, sel: number, src: TaskSource): SegmentCache {
   const c = descriptorToCache(sel, d);
   const type = c.attr & SegAttr.TYPE_MASK;
   if (c.attr & SegAttr.S || (type & 5) !== 1) fault(cpu, bad, err); // 1, 3, 9, B
-  if (((type & 2) !== 0) !== (src === TaskSource.IRET)) fault(cpu, bad, err);
   if (!(c.attr & SegAttr.P)) fault(cpu, Vec.NP, err);
+  if (((type & 2) !== 0) !== (src === TaskSource.IRET)) fault(cpu, bad, err);
   if (c.limit < (type & 8 ? Tss32.MIN_LIMIT : Tss16.MIN_LIMIT)) fault(cpu, Vec.TS, err);
   return c;
 }
