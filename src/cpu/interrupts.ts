@@ -173,6 +173,26 @@ function deliverLong(cpu: Cpu, vector: number, kind: IntKind, errorCode: number)
   return true;
 }
 
+/**
+ * The inner-level stack segment from the TSS (SDM INT n "INTER-PRIVILEGE-LEVEL-INTERRUPT"):
+ * #TS for a null selector, RPL or DPL other than the new CPL, or not writable data; #SS when
+ * not present.
+ */
+function innerStack(cpu: Cpu, sel: number, newCpl: number): SegmentCache {
+  const err = sel & ~3;
+  if (err === 0) fail(cpu, Vec.TS, 0);
+  const d = readDescriptor(cpu.state, cpu.softmmu, sel);
+  if (!d) {
+    if (cpu.state.run(RunWord.EXC_VECTOR) >= 0) throw new DeliveryFault(); // the GDT/LDT read faulted
+    fail(cpu, Vec.TS, err);
+  }
+  const ss = descriptorToCache(sel, d);
+  const type = ss.attr & SegAttr.TYPE_MASK, dpl = (ss.attr >> SegAttr.DPL_SHIFT) & 3;
+  if ((sel & 3) !== newCpl || dpl !== newCpl || !(ss.attr & SegAttr.S) || type & 8 || !(type & 2)) fail(cpu, Vec.TS, err);
+  if (!(ss.attr & SegAttr.P)) fail(cpu, Vec.SS, err);
+  return ss;
+}
+
 function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: number): boolean {
   const s = cpu.state;
   const g = readGate(cpu, vector, false);
@@ -186,6 +206,7 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   const cs = targetCs(cpu, g.selector);
   const dpl = (cs.attr >> SegAttr.DPL_SHIFT) & 3;
   const newCpl = cs.attr & 4 ? cpl : dpl;
+  if (newCpl > cpl) fail(cpu, Vec.GP, g.selector & ~3);
   const flags = cpu.eflags;
   const vm86 = (flags & Eflag.VM) !== 0;
   if (vm86 && newCpl !== 0) fail(cpu, Vec.GP, g.selector & ~3);
@@ -195,12 +216,13 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   if (newCpl < cpl) {
     const tr = s.seg(SegIndex.TR);
     const tss32 = (tr.attr & 8) !== 0; // types 9/B: 32-bit TSS; 1/3: 16-bit
+    const ssOff = tss32 ? 8 + newCpl * 8 : 4 + newCpl * 4;
+    if (ssOff + 1 > tr.limit) fail(cpu, Vec.TS, tr.selector & ~3);
     esp = tss32 ? rd(cpu, tr.base + 4 + newCpl * 8, 4) : rd(cpu, tr.base + 2 + newCpl * 4, 2);
-    const ssSel = rd(cpu, tr.base + (tss32 ? 8 + newCpl * 8 : 4 + newCpl * 4), 2);
-    const d = readDescriptor(s, cpu.softmmu, ssSel);
-    if (!d) fail(cpu, Vec.TS, ssSel & ~3);
-    ss = descriptorToCache(ssSel, d);
+    const ssSel = rd(cpu, tr.base + ssOff, 2);
+    ss = innerStack(cpu, ssSel, newCpl);
   }
+  const espBase = esp;
   const ssMask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
   const push = (v: number) => {
     esp = (esp - w) >>> 0;
@@ -213,7 +235,7 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   push(s.rip);
   if (errorCode >= 0) push(errorCode);
   s.setSeg(SegIndex.SS, ss);
-  s.setReg(4, ssMask === 0xffff ? (oldEsp & ~0xffff) | (esp & 0xffff) : esp);
+  s.setReg(4, ssMask === 0xffff ? ((espBase & ~0xffff) | (esp & 0xffff)) >>> 0 : esp);
   s.setSeg(SegIndex.CS, { ...cs, selector: (g.selector & ~3) | newCpl });
   if (vm86) for (const seg of [SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, { selector: 0, base: 0, limit: 0, attr: 0 });
   s.cpl = newCpl;

@@ -3,10 +3,13 @@
  * loaded real-mode style), POPF that cannot change IOPL, I/O through the TSS I/O bitmap
  * whatever the IOPL, INT n at IOPL 3 to a ring-0 handler with the VM86 frame (GS FS DS ES SS
  * ESP EFLAGS CS EIP) and nulled data segments, and IRETD back; #GP(selector) when the gate
- * leads to a ring-3 segment; at IOPL < 3 CLI and INT n are #GP(0) (a small monitor in the #GP
- * handler skips them) while INT3 is not IOPL-sensitive: it goes through a DPL 3 task gate to a
- * ring-0 task, which sees the VM86 state saved in the old TSS and IRETs back into VM86 (a task
- * switch out of and into virtual-8086 mode by the EFLAGS image).
+ * leads to a ring-3 segment; #TS(SS0) for a bad TSS.SS0, through a #TS task gate that sees
+ * the INT instruction as the VM86 task's saved EIP; at IOPL 0, CLI, STI, PUSHF, POPF, IRET and
+ * INT n are #GP(0) (a small monitor in the #GP handler skips them) while INT3 is not
+ * IOPL-sensitive: it goes through a DPL 3 task gate to a ring-0 task, which sees the VM86
+ * state saved in the old TSS and IRETs back into VM86 (a task switch out of and into
+ * virtual-8086 mode by the EFLAGS image). The same programs run under QEMU TCG and print the
+ * same markers.
  */
 import { describe, expect, it } from "vitest";
 import { Eflag } from "../../src/cpu/flags.js";
@@ -19,6 +22,7 @@ import { HAS_QEMU_I386, runBareInQemu } from "../helpers/qemu-bare.js";
 const KERNEL = `
 TSS_A equ 0x20000
 TSS_K equ 0x20200
+TSS_T equ 0x20300
 ${PM32_ENTRY}
   ; TSS A: ring-0 stack and an I/O bitmap allowing ports 0xe9 and 0xf4 only
   mov dword [TSS_A + 4], 0x70000
@@ -36,6 +40,14 @@ ${PM32_ENTRY}
   mov ebx, task_k
   mov ecx, 0x64000
   call init_tss
+  mov edi, TSS_T                     ; task T (#TS's task gate)
+  mov ebx, task_t
+  mov ecx, 0x5c000
+  call init_tss
+  mov eax, 10
+  mov ebx, 0x30
+  mov ecx, 0x85
+  call set_task_gate
   mov eax, 13
   mov ebx, gp_monitor
   call set_gate
@@ -99,6 +111,17 @@ int21:                               ; ring 0, from VM86
   pop eax
   mov cx, 0x10
   mov ds, cx
+  cmp ah, 2
+  jne .not2
+  mov dword [TSS_A + 8], 0x08        ; a code segment as SS0: the next INT is #TS(0x08)
+  iretd
+.not2:
+  cmp ah, 3
+  jne .not3
+  mov al, 'r'
+  out 0xe9, al
+  iretd
+.not3:
   cmp ah, 1
   jne .first
   and dword [esp + 8], ~0x3000       ; back to VM86 at IOPL 0
@@ -111,7 +134,7 @@ int21:                               ; ring 0, from VM86
   out 0xe9, al
   iretd
 
-gp_monitor:                          ; #GP from VM86: skip IN imm8, CLI, INT n
+gp_monitor:                          ; #GP from VM86: skip IN imm8, INT n, CLI, STI, PUSHF, POPF, IRET
   push eax
   push ebx
   mov ax, 0x10
@@ -132,6 +155,18 @@ gp_monitor:                          ; #GP from VM86: skip IN imm8, CLI, INT n
   mov ah, 1
   mov bl, 'L'
   cmp al, 0xfa
+  je .skip
+  mov bl, 'S'
+  cmp al, 0xfb
+  je .skip
+  mov bl, 'P'
+  cmp al, 0x9c
+  je .skip
+  mov bl, 'Q'
+  cmp al, 0x9d
+  je .skip
+  mov bl, 'R'
+  cmp al, 0xcf
   jne kbad
 .skip:
   movzx eax, ah
@@ -164,6 +199,20 @@ task_k:                              ; INT3 from VM86 through the task gate
   out 0xe9, al
   iretd                              ; back into VM86 (NT = 1: task return)
 
+task_t:                              ; #TS while delivering INT 0x21 from VM86
+  cmp dword [esp], 0x08              ; the bad SS0 (INT n: EXT clear)
+  jne kbad
+  mov ebx, [TSS_A + 0x20]            ; the VM86 task's saved EIP is the INT instruction
+  movzx eax, word [TSS_A + 0x4c]
+  shl eax, 4
+  cmp byte [eax + ebx], 0xcd
+  jne kbad
+  mov dword [TSS_A + 8], 0x10
+  add esp, 4
+  mov al, 't'
+  out 0xe9, al
+  iretd                              ; back to VM86, which runs the INT again
+
 kbad:
   mov al, 0xbd
   out 0xf4, al
@@ -186,6 +235,7 @@ gdt:
   tssdesc TSS_A, 104 + 32, 0x89      ; 0x18 TSS with the bitmap for ports 0..0xff
   dq 0x00cffa000000ffff              ; 0x20 ring-3 code
   tssdesc TSS_K, 103, 0x89           ; 0x28
+  tssdesc TSS_T, 103, 0x89           ; 0x30
 gdt_end:
 ${PM32_TABLES}
 `;
@@ -210,9 +260,17 @@ const VM86 = `
   jne bad
   in al, 0x80                        ; the bitmap denies it: #GP(0) ('I')
   int 0x22                           ; gate to ring 3: #GP(0x20) ('N', ' ')
+  mov ah, 2
+  int 0x21                           ; the handler corrupts TSS.SS0
+  mov ah, 3
+  int 0x21                           ; #TS(0x08) through a task gate ('t'), then again ('r')
   mov ah, 1
   int 0x21                           ; the handler returns with IOPL 0
   cli                                ; #GP(0) ('L')
+  sti                                ; #GP(0) ('S')
+  pushf                              ; #GP(0) ('P')
+  popf                               ; #GP(0) ('Q')
+  iret                               ; #GP(0) ('R')
   int 0x21                           ; #GP(0) ('N')
   mov al, 'w'
   out 0xe9, al                       ; still allowed: IOPL does not gate I/O in VM86
@@ -236,7 +294,7 @@ describe("virtual-8086 mode", () => {
     t.enterProtectedMode();
     t.run(200_000);
     expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
-    expect(String.fromCharCode(...t.console)).toBe("vKIN LNwkx");
+    expect(String.fromCharCode(...t.console)).toBe("vKIN trLSPQRNwkx");
     expect(t.exitCode).toBe(1);
     const s = t.cpu.state;
     expect(t.cpu.eflags & (Eflag.VM | Eflag.IOPL)).toBe(Eflag.VM); // IOPL 0
@@ -250,6 +308,6 @@ describe("virtual-8086 mode", () => {
 describe.skipIf(!HAS_QEMU_I386)("virtual-8086 mode against QEMU TCG", () => {
   it("prints the same markers and exits the same way", () => {
     const q = runBareInQemu(KERNEL, [{ addr: 0x8000, bytes: nasm(VM86, 16, 0) }]);
-    expect(q).toEqual({ console: "vKIN LNwkx", exitCode: 1 });
+    expect(q).toEqual({ console: "vKIN trLSPQRNwkx", exitCode: 1 });
   });
 });
