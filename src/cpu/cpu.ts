@@ -27,7 +27,7 @@ import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
 import { mcaReset } from "./mca.js";
 import { MsrFile } from "./msr-file.js";
-import { HFlag, Inhibit, RunWord, SegIndex, StateOff } from "./state-layout.js";
+import { HFlag, Inhibit, Nmi, RunWord, SegIndex, StateOff } from "./state-layout.js";
 
 export interface CpuOptions {
   memory: WebAssembly.Memory;
@@ -166,6 +166,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     s.set64(StateOff.CR0, 0x60000010, 0);
     s.setReg(2, 0x600); // EDX: family/model/stepping at reset
     s.setRun(RunWord.EXC_VECTOR, -1);
+    s.setRun(RunWord.NMI, 0);
     s.set64(StateOff.DR + 6 * 8, 0xffff0ff0 | 0, 0);
     s.set64(StateOff.DR + 7 * 8, 0x400, 0);
     this.msrs.reset(s);
@@ -246,7 +247,17 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this._irqPending = pending;
     if (pending) this.state.setRun(RunWord.EXIT_REQUEST, 1);
   }
-  nmi(): void { this.log.unimp("NMI delivery"); }
+  /** An NMI from the local APIC (LINT1, an NMI IPI) or the monitor: latched until delivered. */
+  nmi(): void {
+    const s = this.state;
+    s.setRun(RunWord.NMI, s.run(RunWord.NMI) | Nmi.PENDING);
+    s.setRun(RunWord.EXIT_REQUEST, 1);
+  }
+  /** IRET ends NMI blocking (at its start: even an IRET that faults unblocks, SDM 6.7.1). */
+  nmiUnblock(): void {
+    const s = this.state;
+    s.setRun(RunWord.NMI, s.run(RunWord.NMI) & ~Nmi.BLOCKED);
+  }
   init(): void { this.reset(); }
   sipi(_vector: number): void { this.log.unimp("SIPI on the boot CPU"); }
 
@@ -318,6 +329,14 @@ export class Cpu extends Disposable implements CpuInterruptSink {
         }
         this.debug.discardTraps();
         this._deliverPending(exc);
+        continue;
+      }
+      // An NMI ignores IF; it waits out an interrupt shadow and the blocking of an earlier NMI.
+      if (s.run(RunWord.NMI) === Nmi.PENDING && s.run(RunWord.INHIBIT_IRQ) === 0) {
+        s.setRun(RunWord.HALTED, 0);
+        s.setRun(RunWord.NMI, Nmi.BLOCKED);
+        this.stats.interrupts++;
+        this._deliver(Vec.NMI, IntKind.HARDWARE, -1);
         continue;
       }
       if (this._irqPending && this._interruptsEnabled()) {

@@ -51,7 +51,7 @@ export const FEATURES = {
   monitor: [1, CpuidReg.ECX, 3, false],
   ssse3: [1, CpuidReg.ECX, 9, SIMD_FEATURES.ssse3],
   cx16: [1, CpuidReg.ECX, 13, true],
-  pcid: [1, CpuidReg.ECX, 17, false],
+  pcid: [1, CpuidReg.ECX, 17, true], // CR3 PCIDs and the no-flush bit (cr.ts; the TLB is untagged)
   sse41: [1, CpuidReg.ECX, 19, SIMD_FEATURES.sse41],
   sse42: [1, CpuidReg.ECX, 20, SIMD_FEATURES.sse42],
   x2apic: [1, CpuidReg.ECX, 21, true],
@@ -66,7 +66,7 @@ export const FEATURES = {
   // ---- leaf 7.0 EBX / ECX / EDX
   fsgsbase: [7, CpuidReg.EBX, 0, true],
   smep: [7, CpuidReg.EBX, 7, false],
-  invpcid: [7, CpuidReg.EBX, 10, false],
+  invpcid: [7, CpuidReg.EBX, 10, true],
   rdseed: [7, CpuidReg.EBX, 18, true],
   smap: [7, CpuidReg.EBX, 20, false],
   clflushopt: [7, CpuidReg.EBX, 23, true],

@@ -100,10 +100,19 @@ export const enum RunWord {
   DEBUG_TRAP = 11,
   /** Breakpoints armed / host single-step (debug.ts DebugArm bits, mirrored into hflags). */
   DEBUG_ARMED = 12,
+  /** Non-maskable interrupt latch and blocking (Nmi bits). */
+  NMI = 13,
 }
 
 /** RunWord.INHIBIT_IRQ bits: STI sets IRQ; MOV SS / POP SS set both (debug traps wait too). */
 export const enum Inhibit { IRQ = 1, DEBUG = 2 }
+
+/**
+ * RunWord.NMI bits: PENDING latches one NMI (a second one while pending is lost, as on the
+ * hardware); BLOCKED is set when an NMI is delivered and cleared by the next IRET (SDM vol 3
+ * 6.7.1 "Handling Multiple NMIs").
+ */
+export const enum Nmi { PENDING = 1, BLOCKED = 2 }
 
 /**
  * hflags: the mode bits a translation block depends on (part of the TB key). Anything that

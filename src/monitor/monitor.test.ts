@@ -179,6 +179,7 @@ describe("monitor: errors are one line", () => {
     const help = mon.execute("help");
     expect(help).toContain("x /fmt addr -- virtual memory dump starting at 'addr'\n");
     expect(help).toContain("quit|q -- quit the emulator\n");
+    expect(help).toContain("nmi -- inject an NMI\n");
     expect(mon.execute("help info")).toContain("info mtree [-f] -- ");
     expect(mon.execute("help cont")).toBe("cont|c -- resume emulation\n");
   });

@@ -119,6 +119,7 @@ const COMMANDS: readonly CommandDef[] = [
       return "";
     },
   },
+  { names: ["nmi"], args: [], params: "", help: "inject an NMI", run: (m) => { m.machine.cpu.nmi(); return ""; } },
   { names: ["quit", "q"], args: [], params: "", help: "quit the emulator", run: (m) => { m.control.quit(0); return ""; } },
 ];
 

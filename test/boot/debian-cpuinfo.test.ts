@@ -47,6 +47,7 @@ const SYNTHETIC: Record<string, string> = {
   constant_tsc: "X86_FEATURE_CONSTANT_TSC: invariant TSC (0x80000007 EDX bit 8), also implied by family 6 model >= 0xE",
   nonstop_tsc: "X86_FEATURE_NONSTOP_TSC: invariant TSC (0x80000007 EDX bit 8)",
   tsc_known_freq: "X86_FEATURE_TSC_KNOWN_FREQ: the TSC frequency comes from CPUID leaf 0x15",
+  invpcid_single: "X86_FEATURE_INVPCID_SINGLE: set by the kernel's PCID setup when CPUID has both pcid and invpcid",
   ibrs: "X86_FEATURE_IBRS: from CPUID.7:EDX SPEC_CTRL",
   ibpb: "X86_FEATURE_IBPB: from CPUID.7:EDX SPEC_CTRL",
   ibrs_enhanced: "X86_FEATURE_IBRS_ENHANCED: IA32_ARCH_CAPABILITIES.IBRS_ALL",

@@ -5,13 +5,14 @@
  * arithmetic loop in sh, a static binary compiled here, and `poweroff -f`, after which the
  * machine exits 0. The kernel also finds the HPET from the ACPI HPET table, switches it to
  * legacy replacement (the board then takes IRQ 0 and 8 from the PIT and RTC) and uses it as
- * clockevent/clocksource without complaint. Deterministic time keeps the run independent of
+ * clockevent/clocksource without complaint, and takes an NMI injected by the monitor. Deterministic time keeps the run independent of
  * host load.
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryCharBackend } from "../../src/devices/char-backend.js";
 import { createPcMachine, type PcMachine } from "../../src/machine/pc.js";
+import { Monitor } from "../../src/monitor/monitor.js";
 import { BOOT_MARKER } from "../fixtures/paths.js";
 import { requireVmlinux } from "../fixtures/vmlinux.js";
 import { ConsoleDriver } from "../helpers/console-driver.js";
@@ -49,6 +50,13 @@ describe("Debian kernel to a busybox shell (PVH, pc board)", () => {
     expect(dmesg).not.toMatch(/HPET.*not working|hpet.*unstable|clocksource.*unstable|Marking clocksource .* as unstable|timekeeping watchdog/i);
     expect(m.hpet.legacyMode).toBe(true);
     expect(await con.sh("cat /sys/devices/system/clocksource/clocksource0/available_clocksource")).toMatch(/hpet/);
+  }, 600_000);
+
+  it("takes an NMI injected by the monitor's `nmi` (the kernel's unknown-NMI path, counted in /proc/interrupts)", async () => {
+    const mon = new Monitor(m, { running: true, stop: () => {}, cont: () => {}, quit: () => {} });
+    expect(mon.execute("nmi")).toBe("");
+    expect(await con.sh("grep NMI: /proc/interrupts")).toMatch(/NMI:\s+1\s+Non-maskable interrupts/);
+    expect(await con.sh("dmesg | grep -i nmi")).toMatch(/Uhhuh. NMI received for unknown reason [0-9a-f]{2} on CPU 0/);
   }, 600_000);
 
   it("poweroff -f ends the machine with exit status 0", async () => {

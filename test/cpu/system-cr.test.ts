@@ -2,14 +2,15 @@
  * System ISA, control and debug registers (SDM vol 3 2.5, 4.10.4, 17.2): INVLPG and CR3
  * writes flush stale translations, CR0.WP protects read-only pages from supervisor writes,
  * CLTS/LMSW/SMSW, CR8, DR0-DR7 with the DR4/DR5 aliases and CR4.DE, and the #GP rules for
- * clearing CR4.PAE or CR0.PG in 64-bit mode.
+ * clearing CR4.PAE or CR0.PG in 64-bit mode; PCIDs (CR4.PCIDE, the CR3 no-flush bit, INVPCID).
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 
 const R = 0x5000;
-const PROGRAM = `
+/** IDT with #UD/#GP/#PF handlers that log and skip r15 bytes; 0x40000000 mapped by PT 0x14000. */
+const PRELUDE = `
   lea rax, [rel idt]
   mov [rel idt_desc + 2], rax
   lidt [rel idt_desc]
@@ -30,6 +31,58 @@ const PROGRAM = `
   mov dword [0x201000], 0xbbbb
   mov dword [0x202000], 0xcccc
   mov qword [0x14000], 0x200003
+`;
+
+const HANDLERS = `
+log:                          ; eax = entry
+  push rbx
+  mov ebx, [${R + 0x1fc}]
+  mov [${R + 0x200} + rbx * 4], eax
+  inc dword [${R + 0x1fc}]
+  pop rbx
+  ret
+gp_handler:
+  mov eax, [rsp]
+  shl eax, 8
+  or eax, 13
+  call log
+  add rsp, 8
+  add [rsp], r15
+  iretq
+pf_handler:
+  mov eax, [rsp]
+  shl eax, 8
+  or eax, 14
+  call log
+  add rsp, 8
+  add [rsp], r15
+  iretq
+ud_handler:
+  mov eax, 6
+  call log
+  add [rsp], r15
+  iretq
+set_gate:
+  shl rdi, 4
+  lea rdi, [rel idt + rdi]
+  mov rax, rsi
+  mov [rdi], ax
+  mov word [rdi + 2], 0x08
+  mov word [rdi + 4], 0x8e00
+  shr rax, 16
+  mov [rdi + 6], ax
+  shr rax, 16
+  mov [rdi + 8], eax
+  mov dword [rdi + 12], 0
+  ret
+idt_desc:
+  dw 256 * 16 - 1
+  dq 0
+align 16
+idt: times 256 * 16 db 0
+`;
+
+const PROGRAM = PRELUDE + `
   mov rbx, 0x40000000
   mov eax, [rbx]
   mov [${R}], eax             ; 0xaaaa
@@ -92,54 +145,65 @@ const PROGRAM = `
   mov cr0, rax
   mov al, 1
   out 0xf4, al
+` + HANDLERS;
 
-log:                          ; eax = entry
-  push rbx
-  mov ebx, [${R + 0x1fc}]
-  mov [${R + 0x200} + rbx * 4], eax
-  inc dword [${R + 0x1fc}]
-  pop rbx
-  ret
-gp_handler:
-  mov eax, [rsp]
-  shl eax, 8
-  or eax, 13
-  call log
-  add rsp, 8
-  add [rsp], r15
-  iretq
-pf_handler:
-  mov eax, [rsp]
-  shl eax, 8
-  or eax, 14
-  call log
-  add rsp, 8
-  add [rsp], r15
-  iretq
-ud_handler:
-  mov eax, 6
-  call log
-  add [rsp], r15
-  iretq
-set_gate:
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov word [rdi + 4], 0x8e00
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
-  ret
-idt_desc:
-  dw 256 * 16 - 1
-  dq 0
-align 16
-idt: times 256 * 16 db 0
-`;
+
+const PCID_PROGRAM = PRELUDE + `
+  mov r15, 3
+  mov rax, cr3
+  mov r12, rax
+  or rax, 0x20                ; an ignored CR3 bit while PCIDE = 0, but bits 11:0 are then non-zero
+  mov cr3, rax
+  mov rax, cr4
+  bts eax, 17
+  mov cr4, rax                ; #GP(0): CR4.PCIDE needs PCID 0 in CR3
+  mov cr3, r12
+  mov rax, cr4                ; (the handler used eax)
+  bts eax, 17
+  mov cr4, rax                ; allowed now
+  mov rax, cr4
+  mov [${R}], eax
+  mov rbx, 0x40000000
+  mov eax, [rbx]              ; 0xaaaa, now in the TLB
+  mov [${R + 4}], eax
+  mov qword [0x14000], 0x201003
+  mov rax, r12
+  or rax, 7
+  bts rax, 63                 ; PCID 7, keep its translations (it has none)
+  mov cr3, rax
+  mov rax, cr3
+  mov [${R + 8}], rax         ; bit 63 is not stored
+  mov eax, [rbx]              ; 0xbbbb: PCID 7 never cached the old one
+  mov [${R + 16}], eax
+  mov qword [0x14000], 0x202003
+  lea rsi, [rel desc]
+  xor eax, eax
+  invpcid rax, [rsi]          ; type 0: PCID 7, address 0x40000000
+  mov eax, [rbx]              ; 0xcccc
+  mov [${R + 20}], eax
+  mov qword [0x14000], 0x200003
+  mov eax, 3
+  invpcid rax, [rsi]          ; type 3: all contexts, global pages kept
+  mov eax, [rbx]              ; 0xaaaa
+  mov [${R + 24}], eax
+  mov r15, 6                  ; nasm encodes INVPCID rax with REX.W: 66 48 0f 38 82 06
+  mov eax, 4
+  invpcid rax, [rsi]          ; #GP(0): type 4
+  mov qword [rsi], 0x1007
+  mov eax, 1
+  invpcid rax, [rsi]          ; #GP(0): descriptor bits 63:12 reserved
+  mov qword [rsi], 7
+  mov rdx, 0x0000800000000000
+  mov [rsi + 8], rdx
+  xor eax, eax
+  invpcid rax, [rsi]          ; #GP(0): type 0 with a non-canonical address
+  mov eax, 2
+  invpcid rax, [rsi]          ; type 2 ignores the address
+  mov al, 1
+  out 0xf4, al
+align 8
+desc: dq 7, 0x40000000
+` + HANDLERS;
 
 describe("control and debug registers", () => {
   it("flushes the TLB on INVLPG and CR3 writes, honours CR0.WP, CLTS/LMSW/SMSW, CR8, DRn and the #GP rules", () => {
@@ -162,5 +226,21 @@ describe("control and debug registers", () => {
     expect([...Array(n).keys()].map((i) => u32(0x200 + i * 4))).toEqual([(3 << 8) | 14, 6, 13, 13]);
     expect(t.cpu.state.cr4 & 0x20).toBe(0x20);
     expect(t.cpu.state.cr0 >>> 31).toBe(1);
+  });
+
+  it("PCIDs: CR4.PCIDE needs PCID 0, CR3 keeps the PCID and drops bit 63, INVPCID types 0-3 and its #GP rules", () => {
+    const t = createTestCpu();
+    t.load(0x100000, nasm(PCID_PROGRAM));
+    t.enterLongMode();
+    t.run(300_000);
+    expect(t.logs.filter((l) => l.startsWith("unimp") || l.includes("#UD"))).toEqual([]);
+    expect(t.exitCode).toBe(1);
+    const dv = new DataView(t.ram.buffer, t.ram.byteOffset + R);
+    const u32 = (o: number) => dv.getUint32(o, true);
+    expect(u32(0) & (1 << 17)).toBe(1 << 17);
+    expect([u32(4), u32(16), u32(20), u32(24)]).toEqual([0xaaaa, 0xbbbb, 0xcccc, 0xaaaa]);
+    expect([u32(8), u32(12)]).toEqual([0x10007, 0]); // the harness's PML4 at 0x10000, PCID 7
+    const n = u32(0x1fc);
+    expect([...Array(n).keys()].map((i) => u32(0x200 + i * 4))).toEqual([13, 13, 13, 13]); // PCIDE with PCID != 0, INVPCID type 4, reserved bits, non-canonical
   });
 });

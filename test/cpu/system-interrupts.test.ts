@@ -2,10 +2,13 @@
  * System ISA, exceptions and interrupts in long mode (SDM vol 3 ch. 6): a guest IDT with
  * 64-bit interrupt gates; #DE, #UD, #GP(0) and #PF handlers that check the vector's error code
  * (and CR2) and return with IRETQ, an external interrupt from a fake InterruptSource, and IF
- * handling through the gate type.
+ * handling through the gate type; NMIs (IF ignored, blocking until IRET, one latched, HLT wake-up,
+ * priority over INTR).
  */
 import { describe, expect, it } from "vitest";
 import type { InterruptSource } from "../../src/devices/cpu-interrupts.js";
+import type { CpuBus } from "../../src/cpu/bus.js";
+import { RunWord } from "../../src/cpu/state-layout.js";
 import { createTestCpu, type TestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 
@@ -227,5 +230,91 @@ describe("exceptions through a 64-bit IDT", () => {
     expect(out).toBe("abI");
     expect(acks).toEqual([0x20]);
     expect(t.exitCode).toBe(1);
+  });
+});
+
+describe("NMI (SDM vol 3 6.7.1)", () => {
+  /** Port 0x80 stands for the local APIC's self-NMI: a write makes an NMI pending. */
+  const nmiPort = (t: TestCpu): void => {
+    const io = (t.cpu.bus as CpuBus).io;
+    const out = io.out.bind(io);
+    io.out = (port, value, size) => { if (port === 0x80) t.cpu.nmi(); out(port, value, size); };
+  };
+  const NMI_PROGRAM = `
+      call load_idt
+      mov rdi, 2
+      lea rsi, [rel nmi_handler]
+      call set_gate
+      cli
+      mov al, 'a'
+      out 0xe9, al
+      out 0x80, al           ; NMI with IF = 0: taken at the next instruction boundary
+      mov al, 'b'
+      out 0xe9, al
+      hlt                    ; IF = 0: only an NMI wakes it
+      mov al, 'w'
+      out 0xe9, al
+      mov al, 1
+      out 0xf4, al
+    nmi_handler:
+      inc byte [rel count]
+      mov al, 'N'
+      out 0xe9, al
+      cmp byte [rel count], 1
+      jne .done
+      out 0x80, al           ; two more while the first is being handled: one is latched, one lost
+      out 0x80, al
+      mov al, 'h'
+      out 0xe9, al
+    .done:
+      iretq
+    count: db 0
+  `;
+
+  it("ignores IF, blocks nested NMIs until IRETQ (one latched), and wakes HLT", () => {
+    const { t, stop, out } = run64(NMI_PROGRAM, nmiPort);
+    expect(stop).toBe("halt");
+    expect(out).toBe("aNhNb");
+    t.cpu.nmi(); // from outside while halted (the monitor's `nmi`)
+    t.run();
+    expect(String.fromCharCode(...t.console)).toBe("aNhNbNw");
+    expect(t.exitCode).toBe(1);
+    expect(t.logs.filter((l) => l.startsWith("unimp"))).toEqual([]);
+  });
+
+  it("comes before a pending external interrupt, and a reset clears a pending NMI", () => {
+    const src: InterruptSource = { hasInterrupt: () => true, ackInterrupt: () => 0x20 };
+    const { t, out } = run64(`
+      call load_idt
+      mov rdi, 2
+      lea rsi, [rel nmi_handler]
+      call set_gate
+      mov rdi, 0x20
+      lea rsi, [rel irq_handler]
+      call set_gate
+      sti
+      out 0x80, al           ; in STI's shadow: afterwards both NMI and INTR are pending
+    idle:
+      hlt
+      jmp idle
+    nmi_handler:
+      mov al, 'N'
+      out 0xe9, al
+      iretq
+    irq_handler:
+      mov al, 'I'
+      out 0xe9, al
+      mov al, 1
+      out 0xf4, al
+    `, (t) => {
+      nmiPort(t);
+      (t.cpu.bus as { irq: InterruptSource | null }).irq = src;
+      t.cpu.setInterruptPending(true);
+    });
+    expect(out).toBe("NI");
+    expect(t.exitCode).toBe(1);
+    t.cpu.nmi();
+    t.cpu.reset();
+    expect(t.cpu.state.run(RunWord.NMI)).toBe(0);
   });
 });

@@ -10,7 +10,7 @@
  * changed, or everything).
  */
 
-import { HelperFlag, IrType, TbExit } from "../../jit/ir/types.js";
+import { HelperFlag, IrType, TbExit, type Temp } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
 import { SegAttr } from "../cpu-state.js";
 import { hasFeature } from "../cpuid.js";
@@ -21,7 +21,7 @@ import { cpuHelper } from "../helper.js";
 import { HFlag, SegIndex, StateOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
-import { endBlock, nextPc, operand, read, write, type X86Ctx } from "./context.js";
+import { endBlock, loadMem, nextPc, operand, read, write, type X86Ctx } from "./context.js";
 import { raiseUd, requireCpl0 } from "./system.js";
 
 export const enum Cr0 {
@@ -51,6 +51,7 @@ export function writeCr0(cpu: Cpu, lo: number, hi: number): void {
     if (!(s.cr4 & Cr4.PAE) || s.seg(SegIndex.CS).attr & SegAttr.L) fault(cpu, Vec.GP, 0);
     efer |= Efer.LMA;
   }
+  if (old & Cr0.PG && !(v & Cr0.PG) && s.cr4 & Cr4.PCIDE) fault(cpu, Vec.GP, 0); // SDM MOV CR0
   if (old & Cr0.PG && !(v & Cr0.PG) && efer & Efer.LMA) {
     if (s.hflags & HFlag.CS64) fault(cpu, Vec.GP, 0);
     efer &= ~Efer.LMA;
@@ -67,18 +68,28 @@ export function writeCr4(cpu: Cpu, lo: number, hi: number): void {
   const v = lo >>> 0, old = s.cr4;
   if (hi !== 0 || v & ~CR4_ALLOWED) fault(cpu, Vec.GP, 0);
   if (s.efer & Efer.LMA && !(v & Cr4.PAE)) fault(cpu, Vec.GP, 0);
+  // PCIDE can be set only in IA-32e mode with PCID 0 in CR3 (SDM MOV CR4; vol 3 4.10.1).
+  if (v & Cr4.PCIDE && !(old & Cr4.PCIDE) && (!(s.efer & Efer.LMA) || s.lo(StateOff.CR3) & 0xfff)) fault(cpu, Vec.GP, 0);
   s.set64(StateOff.CR4, v | 0, 0);
   if ((old ^ v) & (Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP)) cpu.flushTlb();
   if ((old ^ v) & Cr4.DE) cpu.debug.configChanged(); // DR7 R/W = 10: I/O breakpoints or nothing
   cpu.modeChanged();
 }
 
+/**
+ * MOV CR3. With CR4.PCIDE, bits 11:0 are the PCID and bit 63 asks the processor to keep the
+ * new PCID's cached translations (it is not stored; SDM vol 3 4.10.4.1). The TLB here is not
+ * tagged by PCID, so every CR3 write drops the non-global entries: always allowed (a TLB
+ * may forget more than it must), and no stale translation of another PCID can survive.
+ */
 function writeCr3(cpu: Cpu, lo: number, hi: number): void {
   const s = cpu.state;
   if (s.efer & Efer.LMA) {
-    // Bits at or above MAXPHYADDR are reserved (bit 63 too, as PCIDE is not supported).
-    if ((hi >>> 0) >= 2 ** (cpu.model.physBits - 32)) fault(cpu, Vec.GP, 0);
-    s.set64(StateOff.CR3, lo, hi);
+    const pcide = (s.cr4 & Cr4.PCIDE) !== 0;
+    const h = pcide ? hi & 0x7fffffff : hi;
+    // Bits at or above MAXPHYADDR are reserved (bit 63 too unless CR4.PCIDE).
+    if ((h >>> 0) >= 2 ** (cpu.model.physBits - 32)) fault(cpu, Vec.GP, 0);
+    s.set64(StateOff.CR3, lo, h);
   } else {
     s.set64(StateOff.CR3, lo, 0);
   }
@@ -206,6 +217,40 @@ const invlpg = cpuHelper("invlpg", [IrType.I32, IrType.I32], null, HelperFlag.NO
   cpu.flushTlbPage((hi | 0) * 4294967296 + (lo >>> 0));
 });
 
+/**
+ * INVPCID type, descriptor (PCID, reserved bits, linear address) (SDM vol 2 INVPCID). The
+ * untagged TLB forgets at least what each type asks: type 0 the page (global entries too),
+ * types 1 and 3 every non-global entry, type 2 everything.
+ */
+const I32 = IrType.I32;
+const invpcid = cpuHelper("invpcid", [I32, I32, I32, I32, I32, I32], null, HelperFlag.CAN_FAULT,
+  guarded((cpu, typeLo, typeHi, desc0Lo, desc0Hi, addrLo, addrHi) => {
+    const pcid = desc0Lo & 0xfff;
+    if (typeHi !== 0 || (typeLo >>> 0) > 3 || desc0Lo & ~0xfff || desc0Hi !== 0) fault(cpu, Vec.GP, 0);
+    if (typeLo <= 1 && pcid !== 0 && !(cpu.state.cr4 & Cr4.PCIDE)) fault(cpu, Vec.GP, 0);
+    const addr = (addrHi | 0) * 4294967296 + (addrLo >>> 0);
+    switch (typeLo) {
+      case 0:
+        if (addr >= 2 ** 47 || addr < -(2 ** 47)) fault(cpu, Vec.GP, 0);
+        return cpu.flushTlbPage(addr);
+      case 2: return cpu.flushTlb();
+      default: return cpu.flushTlbNonGlobal();
+    }
+  }));
+
+/** INVPCID r32/r64, m128: CPL 0; #UD in virtual-8086 mode is #GP(0) there (requireCpl0). */
+function INVPCID(ctx: X86Ctx): void {
+  if (!requireCpl0(ctx)) return;
+  const b = ctx.b;
+  const m = operand(ctx, 1);
+  const type = read(ctx, operand(ctx, 0));
+  const desc0 = loadMem(ctx, m.addr!, 8);
+  const addr = loadMem(ctx, b.add(m.addr!, b.i64(8)), 8);
+  const split = (v: Temp): Temp[] => [b.trunc(v), b.trunc(b.shrUi(v, 32))];
+  b.call(invpcid, [...split(type), ...split(desc0), ...split(addr)]);
+  endBlock(ctx, nextPc(ctx));
+}
+
 function privileged(body: (ctx: X86Ctx) => void): SemanticsFn {
   return (ctx) => { if (requireCpl0(ctx)) body(ctx); };
 }
@@ -223,7 +268,7 @@ export const crSemantics: SemanticsTable = {
     b.call(invlpg, [b.trunc(a), b.trunc(b.shrUi(a, 32))]);
     endBlock(ctx, nextPc(ctx));
   }),
-  INVPCID: raiseUd, // not advertised (FEATURES.invpcid); PCIDs are not implemented
+  INVPCID,
   WBINVD: privileged(() => {}),
   INVD: privileged(() => {}),
   CLFLUSH: () => {},

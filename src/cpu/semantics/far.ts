@@ -300,7 +300,7 @@ const farCallHelper = cpuHelper("far_call", [IrType.I32, IrType.I32, IrType.I32,
 const farRetHelper = cpuHelper("far_ret", [IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
   guarded((cpu, opSize, imm) => { farReturn(cpu, opSize as 2 | 4 | 8, imm); cpu.modeChanged(); }));
 const iretHelper = cpuHelper("iret", [IrType.I32, IrType.I32, IrType.I32], null, HelperFlag.CAN_FAULT | HelperFlag.END_BLOCK,
-  guarded((cpu, opSize, nlo, nhi) => { interruptReturn(cpu, opSize as 2 | 4 | 8, toOff(nlo, nhi)); cpu.modeChanged(); }));
+  guarded((cpu, opSize, nlo, nhi) => { cpu.nmiUnblock(); interruptReturn(cpu, opSize as 2 | 4 | 8, toOff(nlo, nhi)); cpu.modeChanged(); }));
 
 /** Selector and offset of a JMPF/CALLF operand (ptr16:16/32 immediate, or m16:16/32/64). */
 function farOperand(ctx: X86Ctx): { sel: Temp; lo: Temp; hi: Temp } {
