@@ -211,6 +211,8 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   const vm86 = (flags & Eflag.VM) !== 0;
   if (vm86 && newCpl !== 0) fail(cpu, Vec.GP, g.selector & ~3);
   const gate32 = (g.type & 8) !== 0, w = gate32 ? 4 : 2;
+  const target = gate32 ? g.offset : g.offset & 0xffff; // 286 gates: bits 16..31 are reserved
+  if (target > cs.limit) fail(cpu, Vec.GP, 0);
   const oldSs = s.seg(SegIndex.SS), oldEsp = s.reg(4) >>> 0;
   let ss = oldSs, esp = oldEsp;
   if (newCpl < cpl) {
@@ -239,7 +241,7 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   s.setSeg(SegIndex.CS, { ...cs, selector: (g.selector & ~3) | newCpl });
   if (vm86) for (const seg of [SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS]) s.setSeg(seg, { selector: 0, base: 0, limit: 0, attr: 0 });
   s.cpl = newCpl;
-  s.rip = g.offset;
+  s.rip = target;
   s.setEflags(flags & ~(Eflag.TF | Eflag.NT | Eflag.RF | Eflag.VM | ((g.type & 1) === 0 ? Eflag.IF : 0)));
   cpu.modeChanged();
   return true;
