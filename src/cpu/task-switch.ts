@@ -11,9 +11,8 @@
  * old descriptor for JMP/IRET, set in the new one for JMP/CALL/INT), the back link and NT
  * (CALL/INT), TR, CR0.TS, CR3 (32-bit TSS with paging) — the commit point. After it, the
  * registers and selectors of the new task are loaded first and the descriptors checked
- * afterwards (LDTR, CS, SS, ES, DS, FS, GS, each fully: the table's interleaving of these
- * checks is P6-specific and only matters when several are wrong at once), so a #TS/#NP/#SS
- * there is raised in the new task's context, as on hardware. An EFLAGS image with VM = 1 (32-bit TSS) enters
+ * afterwards in the table's (P6) order, so a #TS/#NP/#SS there is raised in the new task's
+ * context, as on hardware. An EFLAGS image with VM = 1 (32-bit TSS) enters
  * virtual-8086 mode: segments are loaded real-mode style and the CPL is 3.
  * The TSS T bit makes a #DB trap (DR6.BT) before the new task's first instruction; DR7's
  * local enables L0-L3 are cleared.
@@ -23,7 +22,8 @@ import type { Cpu } from "./cpu.js";
 import { SegAttr, type SegmentCache } from "./cpu-state.js";
 import { DebugTrap } from "./debug.js";
 import {
-  descriptorToCache, dplOf, fault, fetchDescriptor, markAccessed, mmuFor, rdMem, vm86Segment, wrMem,
+  GuestFault, descriptorToCache, dplOf, fault, fetchDescriptor, markAccessed, mmuFor, rdMem, readDescriptor, vm86Segment, wrMem,
+  type RawDescriptor,
 } from "./descriptors.js";
 import { Eflag } from "./flags.js";
 import { RunWord, SegIndex, StateOff, gprOff } from "./state-layout.js";
@@ -106,40 +106,74 @@ function setBusy(cpu: Cpu, sel: number, busy: boolean): void {
   wrMem(cpu, at, (busy ? hi | 0x200 : hi & ~0x200) >>> 0, 4);
 }
 
-/** The new task's LDTR (table 7-1: a GDT LDT descriptor, present, else #TS(LDT selector)). */
-function loadLdt(cpu: Cpu, sel: number): void {
-  const s = cpu.state, err = sel & 0xfffc;
-  if (err === 0) return s.setSeg(SegIndex.LDTR, NULL_SEG(sel));
-  if (sel & 4) fault(cpu, Vec.TS, err);
-  const c = descriptorToCache(sel, fetchDescriptor(cpu, sel, Vec.TS));
-  if (c.attr & SegAttr.S || (c.attr & SegAttr.TYPE_MASK) !== 2 || !(c.attr & SegAttr.P)) fault(cpu, Vec.TS, err);
-  s.setSeg(SegIndex.LDTR, c);
+/** A descriptor to check: null for a null selector or one beyond its table (not "valid"). */
+interface Peeked { sel: number; d: RawDescriptor; c: SegmentCache }
+function peek(cpu: Cpu, sel: number): Peeked | null {
+  if ((sel & 0xfffc) === 0) return null;
+  const d = readDescriptor(cpu.state, cpu.softmmu, sel);
+  if (!d) {
+    if (cpu.state.run(RunWord.EXC_VECTOR) >= 0) throw new GuestFault(); // the table read faulted
+    return null;
+  }
+  return { sel, d, c: descriptorToCache(sel, d) };
+}
+
+const typeOf = (p: Peeked): number => p.c.attr & SegAttr.TYPE_MASK;
+const isCode = (p: Peeked): boolean => (p.c.attr & SegAttr.S) !== 0 && (typeOf(p) & 8) !== 0;
+const present = (p: Peeked): boolean => (p.c.attr & SegAttr.P) !== 0;
+
+function install(cpu: Cpu, seg: SegIndex, p: Peeked | null, sel: number): void {
+  const s = cpu.state;
+  if (!p) return s.setSeg(seg, NULL_SEG(sel));
+  markAccessed(s, cpu.softmmu, p.sel, p.d);
+  s.setSeg(seg, { ...p.c, attr: p.c.attr | 1 });
 }
 
 /**
- * Qualify and load one segment register of the new task (table 7-1): CS must be code with
- * DPL = RPL (<= RPL if conforming); SS writable data with DPL = RPL = CPL; data registers
- * null, or readable with DPL >= CPL and RPL unless conforming code. #TS(selector) for those,
- * then #NP (#SS for SS) when not present.
+ * LDTR and the segment registers of the new task, checked in table 7-1's order (the P6
+ * order): LDT selector valid; CS DPL vs RPL; SS valid, present (#SS), DPL = CPL; LDT present;
+ * CS valid, present (#NP); SS DPL = RPL; then DS, ES, FS, GS valid, readable, present (#NP),
+ * DPL >= CPL and RPL unless conforming code. #TS(selector) unless noted. LDTR is loaded once
+ * valid (CS and SS may live in the LDT), CS and SS once checked, the data registers last.
  */
-function loadTaskSegment(cpu: Cpu, seg: SegIndex, sel: number): void {
-  const s = cpu.state, err = sel & 0xfffc, rpl = sel & 3, cpl = s.cpl;
-  if (err === 0) {
-    if (seg === SegIndex.CS || seg === SegIndex.SS) fault(cpu, Vec.TS, 0);
-    return s.setSeg(seg, NULL_SEG(sel));
+function loadSegments(cpu: Cpu, img: TaskImage): void {
+  const s = cpu.state, cpl = s.cpl;
+  const ts: (sel: number) => never = (sel) => fault(cpu, Vec.TS, sel & 0xfffc);
+  const [csSel, ssSel, ldtSel] = [img.segs[SegIndex.CS]!, img.segs[SegIndex.SS]!, img.ldt];
+  // 1. LDT selector valid: a GDT LDT descriptor.
+  const ldt = ldtSel & 4 ? null : peek(cpu, ldtSel);
+  if (ldtSel & 0xfffc && (!ldt || ldt.c.attr & SegAttr.S || typeOf(ldt) !== 2)) ts(ldtSel);
+  s.setSeg(SegIndex.LDTR, ldt ? ldt.c : NULL_SEG(ldtSel));
+  // 2. CS DPL matches RPL (<= RPL for conforming code).
+  const cs = peek(cpu, csSel);
+  if (cs && isCode(cs)) {
+    const dpl = dplOf(cs.c.attr), rpl = csSel & 3;
+    if (typeOf(cs) & 4 ? dpl > rpl : dpl !== rpl) ts(csSel);
   }
-  const d = fetchDescriptor(cpu, sel, Vec.TS);
-  const c = descriptorToCache(sel, d);
-  const type = c.attr & SegAttr.TYPE_MASK, dpl = dplOf(c.attr);
-  const code = (type & 8) !== 0, conforming = code && (type & 4) !== 0;
-  let ok = (c.attr & SegAttr.S) !== 0;
-  if (seg === SegIndex.CS) ok &&= code && (conforming ? dpl <= rpl : dpl === rpl);
-  else if (seg === SegIndex.SS) ok &&= !code && (type & 2) !== 0 && dpl === cpl && rpl === cpl;
-  else ok &&= !(code && !(type & 2)) && (conforming || (dpl >= cpl && dpl >= rpl));
-  if (!ok) fault(cpu, Vec.TS, err);
-  if (!(c.attr & SegAttr.P)) fault(cpu, seg === SegIndex.SS ? Vec.SS : Vec.NP, err);
-  markAccessed(s, cpu.softmmu, sel, d);
-  s.setSeg(seg, { ...c, attr: c.attr | 1 });
+  // 3-5. SS valid (writable data), present, DPL = CPL.
+  const ss = peek(cpu, ssSel);
+  if (!ss || !(ss.c.attr & SegAttr.S) || isCode(ss) || !(typeOf(ss) & 2)) ts(ssSel);
+  if (!present(ss)) fault(cpu, Vec.SS, ssSel & 0xfffc);
+  if (dplOf(ss.c.attr) !== cpl) ts(ssSel);
+  // 6. LDT present.
+  if (ldt && !present(ldt)) ts(ldtSel);
+  // 7-8. CS valid (code), present.
+  if (!cs || !isCode(cs)) ts(csSel);
+  if (!present(cs)) fault(cpu, Vec.NP, csSel & 0xfffc);
+  // 9. SS DPL matches RPL.
+  if (dplOf(ss.c.attr) !== (ssSel & 3)) ts(ssSel);
+  install(cpu, SegIndex.CS, cs, csSel);
+  install(cpu, SegIndex.SS, ss, ssSel);
+  // 10-13. Data segment registers, each check across all four.
+  const data = [SegIndex.DS, SegIndex.ES, SegIndex.FS, SegIndex.GS].map((seg) => ({ seg, sel: img.segs[seg]!, p: peek(cpu, img.segs[seg]!) }));
+  for (const { sel, p } of data) if (sel & 0xfffc && !p) ts(sel);
+  for (const { sel, p } of data) if (p && (!(p.c.attr & SegAttr.S) || (isCode(p) && !(typeOf(p) & 2)))) ts(sel);
+  for (const { sel, p } of data) if (p && !present(p)) fault(cpu, Vec.NP, sel & 0xfffc);
+  for (const { sel, p } of data) {
+    const dpl = p ? dplOf(p.c.attr) : 0;
+    if (p && !(isCode(p) && typeOf(p) & 4) && (dpl < cpl || dpl < (sel & 3))) ts(sel);
+  }
+  for (const { seg, sel, p } of data) install(cpu, seg, p, sel);
 }
 
 /** After the commit point: registers, flags, LDTR and segments of the new task. */
@@ -154,14 +188,22 @@ function loadState(cpu: Cpu, img: TaskImage, is32: boolean): void {
   if (img.eflags & Eflag.VM) {
     for (let i = 0; i < 6; i++) s.setSeg(i as SegIndex, vm86Segment(img.segs[i]!, i === SegIndex.CS));
     s.cpl = 3;
-    loadLdt(cpu, img.ldt);
+    loadVm86Ldt(cpu, img.ldt);
     return;
   }
   // Selectors first, with unusable caches: a fault below is taken in the new task's context.
   for (let i = 0; i < 6; i++) s.setSeg(i as SegIndex, NULL_SEG(img.segs[i]!));
   s.cpl = img.segs[SegIndex.CS]! & 3;
-  loadLdt(cpu, img.ldt);
-  for (const seg of [SegIndex.CS, SegIndex.SS, SegIndex.ES, SegIndex.DS, SegIndex.FS, SegIndex.GS]) loadTaskSegment(cpu, seg, img.segs[seg]!);
+  loadSegments(cpu, img);
+}
+
+/** A VM86 task still has an LDTR (its checks as in loadSegments' steps 1 and 6). */
+function loadVm86Ldt(cpu: Cpu, sel: number): void {
+  const s = cpu.state, err = sel & 0xfffc;
+  if (err === 0) return s.setSeg(SegIndex.LDTR, NULL_SEG(sel));
+  const ldt = sel & 4 ? null : peek(cpu, sel);
+  if (!ldt || ldt.c.attr & SegAttr.S || typeOf(ldt) !== 2 || !present(ldt)) fault(cpu, Vec.TS, err);
+  s.setSeg(SegIndex.LDTR, ldt.c);
 }
 
 /**

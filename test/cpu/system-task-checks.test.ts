@@ -3,7 +3,8 @@
  * field of the new TSS or its descriptor at a time: before the commit point the fault is
  * taken in the old task at the JMP (TSS limit #TS, not present #NP, DPL < RPL #GP); after it,
  * in the new task at its first instruction (LDT, CS, SS, ES/DS/FS selectors: #TS, #NP, #SS
- * with the selector as error code). Each case records vector, error code, TR and the saved
+ * with the selector as error code), and with two bad fields the first check in the table's
+ * (P6) order wins. Each case records vector, error code, TR and the saved
  * EIP; the markers are compared with QEMU TCG (which saves the JMP's EIP after the commit
  * point too, and raises #NP where the SDM says #SS).
  */
@@ -28,6 +29,14 @@ RESULTS equ ${RESULTS}
   call reset_e
   %1
   jmp %2:0
+  call record
+%endmacro
+
+%macro try2 3                        ; two corruptions
+  call reset_e
+  %1
+  %2
+  jmp %3:0
   call record
 %endmacro
 
@@ -62,6 +71,10 @@ ${PM32_ENTRY}
   try {mov word [TSS_E + 0x48], 0x13}, 0x40        ; ES: RPL 3 > DPL 0
   try {mov word [TSS_E + 0x54], 0x50}, 0x40        ; DS: not present
   try {mov word [TSS_E + 0x58], 0x18}, 0x40        ; FS: a TSS
+  ; two bad fields: the first check in table 7-1's order wins
+  try2 {mov word [TSS_E + 0x4c], 0x58}, {mov word [TSS_E + 0x50], 0x50}, 0x40 ; CS, SS not present: #SS
+  try2 {mov word [TSS_E + 0x60], 0x60}, {mov word [TSS_E + 0x50], 0x08}, 0x40 ; LDT not present, SS code: SS first
+  try2 {mov word [TSS_E + 0x48], 0x50}, {mov word [TSS_E + 0x54], 0x18}, 0x40 ; ES not present, DS a TSS: readable first
   mov al, 1
   out 0xf4, al
   hlt
@@ -140,6 +153,7 @@ gdt:
   dq 0
   dq 0x00cf12000000ffff              ; 0x50 data, not present
   dq 0x00cf1a000000ffff              ; 0x58 code, not present
+  dq 0x0000020000000000              ; 0x60 LDT, not present
 gdt_end:
 ${PM32_TABLES}
 `;
@@ -159,7 +173,12 @@ const EXPECTED: [number, number, number, boolean][] = [
   [10, 0x10, 0x40, true],
   [11, 0x50, 0x40, true],
   [10, 0x18, 0x40, true],
+  [12, 0x50, 0x40, true],
+  [10, 0x08, 0x40, true],
+  [10, 0x18, 0x40, true],
 ];
+/** The cases with one bad field (QEMU checks each register fully in turn, so it differs on the others). */
+const SINGLE = 13;
 
 describe("task-switch checks", () => {
   it("raises the table 7-1 exceptions before or after the commit point", () => {
@@ -191,6 +210,7 @@ describe("task-switch checks", () => {
     expect(q.exitCode).toBe(1);
     const ssCase = 9 * 3;
     expect(t.console[ssCase]).toBe(12);
-    expect([...q.console].map((c, i) => (i === ssCase && c.charCodeAt(0) === 11 ? 12 : c.charCodeAt(0)))).toEqual(t.console);
+    const qemu = [...q.console].map((c, i) => (i === ssCase && c.charCodeAt(0) === 11 ? 12 : c.charCodeAt(0)));
+    expect(qemu.slice(0, SINGLE * 3)).toEqual(t.console.slice(0, SINGLE * 3));
   });
 });
