@@ -88,10 +88,16 @@ function store(kind: "float" | "int" | "trunc" | "bcd", pop: boolean): Fn {
     if (!m) {
       call(ctx, x87StSt, stReg(ctx, 0));
     } else {
+      const b = ctx.b;
       const size = kind === "bcd" ? 10 : m.size;
       const fmt = kind === "float" ? floatFmt(size) : kind === "bcd" ? FFmt.BCD : intFmt(size);
-      call(ctx, x87St, fmt, kind === "trunc" ? 1 : 0);
+      // an unmasked exception (helper result 1) leaves the memory operand and the stack alone
+      const skip = b.label();
+      b.brcond("ne", b.callValue(x87St, [b.i32(fmt), b.i32(kind === "trunc" ? 1 : 0)]), b.i32(0), skip);
       storeScratch(ctx, m, size);
+      if (pop) call(ctx, x87Pop);
+      b.setLabel(skip);
+      return;
     }
     if (pop) call(ctx, x87Pop);
   };
@@ -106,9 +112,8 @@ function arith(kind: FArith, int: boolean, pop: boolean): Fn {
       loadScratch(ctx, m, m.size);
       call(ctx, x87Arith, kind | ((int ? intFmt(m.size) : floatFmt(m.size)) << 4), 0, F_MEM);
     } else {
-      call(ctx, x87Arith, kind, stReg(ctx, 0), stReg(ctx, 1));
+      call(ctx, x87Arith, kind | (pop ? 0x100 : 0), stReg(ctx, 0), stReg(ctx, 1));
     }
-    if (pop) call(ctx, x87Pop);
   };
 }
 
@@ -119,11 +124,10 @@ function com(unordered: boolean, int: boolean, pops: number): Fn {
     const m = memOp(ctx);
     if (m) {
       loadScratch(ctx, m, m.size);
-      call(ctx, x87Com, (unordered ? 1 : 0) | ((int ? intFmt(m.size) : floatFmt(m.size)) << 4), F_MEM);
+      call(ctx, x87Com, (unordered ? 1 : 0) | ((int ? intFmt(m.size) : floatFmt(m.size)) << 4) | (pops << 8), F_MEM);
     } else {
-      call(ctx, x87Com, unordered ? 1 : 0, ctx.insn.operands.length ? stReg(ctx, 0) : 1);
+      call(ctx, x87Com, (unordered ? 1 : 0) | (pops << 8), ctx.insn.operands.length ? stReg(ctx, 0) : 1);
     }
-    for (let i = 0; i < pops; i++) call(ctx, x87Pop);
   };
 }
 
@@ -131,10 +135,9 @@ function comi(unordered: boolean, pop: boolean): Fn {
   return (ctx) => {
     x87Check(ctx);
     const b = ctx.b;
-    const f = b.callValue(x87Comi, [b.i32(unordered ? 1 : 0), b.i32(stReg(ctx, 1))]);
+    const f = b.callValue(x87Comi, [b.i32((unordered ? 1 : 0) | (pop ? 2 : 0)), b.i32(stReg(ctx, 1))]);
     storeEflagsCc(b, f);
     ctx.ccOp = CC_OP_EFLAGS;
-    if (pop) call(ctx, x87Pop);
   };
 }
 
@@ -198,7 +201,7 @@ export const x87Semantics: SemanticsTable = {
   FUCOM: com(true, false, 0), FUCOMP: com(true, false, 1), FUCOMPP: com(true, false, 2),
   FICOM: com(false, true, 0), FICOMP: com(false, true, 1),
   FCOMI: comi(false, false), FCOMIP: comi(false, true), FUCOMI: comi(true, false), FUCOMIP: comi(true, true),
-  FTST: misc(X87Op.TST), FXAM: misc(X87Op.XAM),
+  FTST: (ctx) => { x87Check(ctx); call(ctx, x87Com, 0, 9); }, FXAM: misc(X87Op.XAM),
   FLD1: (ctx) => { x87Check(ctx); call(ctx, x87Const, 0); },
   FLDL2T: (ctx) => { x87Check(ctx); call(ctx, x87Const, 1); },
   FLDL2E: (ctx) => { x87Check(ctx); call(ctx, x87Const, 2); },
