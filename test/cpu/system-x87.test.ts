@@ -1,0 +1,106 @@
+/**
+ * x87 exception delivery in tsemu (the host differential tests run with exceptions masked):
+ * an unmasked exception sets ES/B, leaves the destination and TOP alone, and is reported as
+ * #MF by the next waiting x87 instruction when CR0.NE = 1 (the pushed RIP is that instruction);
+ * non-waiting FNSTSW/FNCLEX do not fault. With CR0.NE = 0 no #MF is raised.
+ */
+
+import { describe, expect, it } from "vitest";
+import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { StateOff } from "../../src/cpu/state-layout.js";
+import { nasm } from "../helpers/nasm.js";
+
+/** Run 64-bit `code` with an IDT gate for #MF recording 16 in R15 and the pushed RIP in R14. */
+function run64(code: string, ne = true) {
+  const t = createTestCpu();
+  const gate = (label: string): string =>
+    `dw (${label} - $$ + 0x100000) & 0xffff, 0x08, 0x8e00, (${label} - $$ + 0x100000) >> 16\ndd 0, 0`;
+  t.load(0x100000, nasm(`
+    lidt [idtr]
+    mov r15, -1
+    xor r13, r13
+    ${code}
+    jmp stop
+  mf: mov r15, 16
+    mov r14, [rsp]
+    fnstsw ax
+    mov r12, rax
+  stop:
+    hlt
+  align 8
+  cw: dw 0
+  one: dq 1.0
+  idtr: dw 17 * 16 - 1
+    dq idt
+  align 16
+  idt:
+    times 16 dq 0, 0
+    ${gate("mf")}`));
+  t.enterLongMode();
+  if (!ne) t.cpu.state.set64(StateOff.CR0, t.cpu.state.cr0 & ~0x20, 0);
+  t.cpu.modeChanged();
+  t.run();
+  const s = t.cpu.state;
+  return { vector: s.reg(15) | 0, pushedRip: s.reg(14), sw: s.reg(12) & 0xffff, r13: s.reg(13), rbx: s.reg(3), rax: s.reg(0) & 0xffff, logs: t.logs };
+}
+
+const DIV0 = `
+    fninit
+    mov word [rel cw], 0x37b         ; ZE unmasked
+    fldcw [rel cw]
+    fld1
+    fldz
+    fdivp st1, st0                   ; 1/0: ZE, ES; no pop, ST(1) stays 1.0
+    mov r13, 1                       ; an integer instruction runs on
+    lea rbx, [rel next]`;
+
+describe("x87 exceptions (tsemu)", () => {
+  it("delivers an unmasked zero-divide as #MF at the next waiting x87 instruction (CR0.NE = 1)", () => {
+    const r = run64(`${DIV0}
+  next:
+    fld1`);
+    expect(r.vector).toBe(16);
+    expect(r.r13).toBe(1);
+    expect(r.pushedRip).toBe(r.rbx);
+    // ZE | ES | B, TOP = 6 (two values: FDIVP neither wrote nor popped)
+    expect(r.sw & 0xb8ff).toBe(0x8084 | (6 << 11));
+  });
+
+  it("FNSTSW and FNCLEX do not wait; after FNCLEX the next waiting instruction runs", () => {
+    const r = run64(`${DIV0}
+  next:
+    fnstsw ax
+    mov r12, rax
+    fnclex
+    fld1
+    fstp qword [rel one]
+    mov r13, 2`);
+    expect(r.vector).toBe(-1);
+    expect(r.r13).toBe(2);
+  });
+
+  it("FLDCW that unmasks a raised flag makes the exception pending", () => {
+    const r = run64(`
+    fninit
+    fld1
+    fldz
+    fdivp st1, st0                   ; masked: ZE set, result +inf
+    mov word [rel cw], 0x37b
+    fldcw [rel cw]                   ; ZE now unmasked: ES
+    lea rbx, [rel next]
+  next:
+    fwait`);
+    expect(r.vector).toBe(16);
+    expect(r.pushedRip).toBe(r.rbx);
+  });
+
+  it("raises no #MF with CR0.NE = 0", () => {
+    const r = run64(`${DIV0}
+  next:
+    fld1
+    mov r13, 3`, false);
+    expect(r.vector).toBe(-1);
+    expect(r.r13).toBe(3);
+    expect(r.logs.some((l) => l.includes("CR0.NE = 0"))).toBe(true);
+  });
+});
