@@ -175,6 +175,27 @@ export class X87 {
     this.setCc(0, sign, 1, 0);
   }
 
+  /**
+   * FOP, FIP/FCS, FDP/FDS in the FXSAVE layout at `b` (bytes 6..23): wide (REX.W) stores
+   * 64-bit FIP and FDP, otherwise 32-bit offsets with the selectors.
+   */
+  savePointers(d: DataView, b: number, wide: boolean): void {
+    const s = this.s;
+    d.setUint16(b + 6, s.get32(FpuOff.FOP) & 0x7ff, true);
+    d.setUint32(b + 8, s.get32(FpuOff.FIP) >>> 0, true);
+    d.setUint32(b + 12, wide ? s.get32(FpuOff.FIP + 4) >>> 0 : s.get32(FpuOff.FCS) & 0xffff, true);
+    d.setUint32(b + 16, s.get32(FpuOff.FDP) >>> 0, true);
+    d.setUint32(b + 20, wide ? s.get32(FpuOff.FDP + 4) >>> 0 : s.get32(FpuOff.FDS) & 0xffff, true);
+  }
+  loadPointers(d: DataView, b: number, wide: boolean): void {
+    const s = this.s;
+    s.set32(FpuOff.FOP, d.getUint16(b + 6, true) & 0x7ff);
+    s.set64(FpuOff.FIP, d.getInt32(b + 8, true), wide ? d.getInt32(b + 12, true) : 0);
+    s.set64(FpuOff.FDP, d.getInt32(b + 16, true), wide ? d.getInt32(b + 20, true) : 0);
+    s.set32(FpuOff.FCS, wide ? 0 : d.getUint16(b + 12, true));
+    s.set32(FpuOff.FDS, wide ? 0 : d.getUint16(b + 20, true));
+  }
+
   /** FNINIT state (SDM vol 1 8.1.8 table 8-1 / FINIT). */
   init(): void {
     const s = this.s;

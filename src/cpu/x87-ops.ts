@@ -3,7 +3,7 @@
  * stores, arithmetic, compares and the unary group (exact, on the soft-float unit; the
  * transcendentals are in x87-trans.ts),
  * control/status words, and the FSTENV/FLDENV/FSAVE/FRSTOR memory images (SDM vol 1 8.1.10,
- * figures 8-9..8-12; FIP/FDP/FOP are not tracked and are stored as 0).
+ * figures 8-9..8-12, protected-mode layouts; FIP/FCS/FOP/FDP/FDS are recorded by the semantics).
  */
 
 import { HelperFlag, IrType } from "../jit/ir/types.js";
@@ -291,6 +291,11 @@ export const x87Env = cpuHelper("x87_env", [I32, I32, I32, I32, I32], null, Help
     f.fsw = sw;
     f.top = (sw >> 11) & 7;
     f.setFullTag(fld(2) & 0xffff);
+    cpu.state.set64(FpuOff.FIP, fld(3) | 0, 0);
+    cpu.state.set32(FpuOff.FCS, fld(4) & 0xffff);
+    cpu.state.set32(FpuOff.FOP, w === 4 ? (fld(4) >>> 16) & 0x7ff : 0);
+    cpu.state.set64(FpuOff.FDP, fld(5) | 0, 0);
+    cpu.state.set32(FpuOff.FDS, fld(6) & 0xffff);
     if (op === 3) {
       for (let i = 0; i < 8; i++) {
         const o = IMAGE_BUF + envBytes + i * 10;
@@ -305,7 +310,12 @@ export const x87Env = cpuHelper("x87_env", [I32, I32, I32, I32, I32], null, Help
   put(0, f.fcw | (w === 4 ? 0xffff0000 : 0));
   put(1, f.statusWord() | (w === 4 ? 0xffff0000 : 0));
   put(2, f.fullTag() | (w === 4 ? 0xffff0000 : 0));
-  for (let k = 3; k < 7; k++) put(k, 0);
+  // protected-mode layout: FIP, FOP:FCS (FOP only in the 32-bit image), FDP, FDS
+  const st = cpu.state;
+  put(3, st.get32(FpuOff.FIP));
+  put(4, (st.get32(FpuOff.FCS) & 0xffff) | (w === 4 ? (st.get32(FpuOff.FOP) & 0x7ff) << 16 : 0));
+  put(5, st.get32(FpuOff.FDP));
+  put(6, (st.get32(FpuOff.FDS) & 0xffff) | (w === 4 ? 0xffff0000 : 0));
   if (op === 2) {
     for (let i = 0; i < 8; i++) {
       const m = f.image(i), o = IMAGE_BUF + envBytes + i * 10;

@@ -10,6 +10,7 @@ import { HelperFlag, IrType, type Temp } from "../../jit/ir/types.js";
 import { FpuOff, Fsw } from "../fpu-state.js";
 import { cpuHelper } from "../helper.js";
 import { Vec } from "../softmmu.js";
+import { SegIndex, SegOff, segOff } from "../state-layout.js";
 import { CC_OP_EFLAGS, storeEflagsCc } from "../flags.js";
 import type { Mnemonic } from "../decode/mnemonics.js";
 import type { SemanticsTable } from "../translate.js";
@@ -18,7 +19,7 @@ import {
   FArith, F_MEM, X87Op, x87Arith, x87Com, x87Comi, x87Const, x87Env, x87Ld, x87LdSt, x87Ldcw, x87Misc, x87Pop, x87St, x87StSt, x87Stsw,
 } from "../x87-ops.js";
 import { getCond } from "./cc.js";
-import { linearAddress, operand, read, write, writeGpr, type X86Ctx } from "./context.js";
+import { effectiveOffset, linearAddress, operand, read, write, writeGpr, type X86Ctx } from "./context.js";
 import { x87Check, type MemOperand } from "./sse-common.js";
 
 type Fn = (ctx: X86Ctx) => void;
@@ -39,10 +40,26 @@ function pendingCheck(ctx: X86Ctx): void {
   b.call(x87Pending, []);
   b.setLabel(none);
 }
-/** The checks of a waiting x87 instruction: #NM (CR0.EM/TS), then #MF for a pending exception. */
-function x87Wait(ctx: X86Ctx): void {
+/**
+ * The checks of a waiting x87 instruction: #NM (CR0.EM/TS), then #MF for a pending exception;
+ * then, for a non-control instruction (`track`), the x87 last-instruction pointers (SDM vol 1
+ * 8.1.8/8.1.9): FIP/FCS = this instruction, FOP = its opcode (low 3 bits of the first byte and
+ * ModRM), FDP/FDS = its memory operand's offset and segment selector. All known at translation
+ * time but the operand's offset and the selectors: a few stores per x87 instruction.
+ */
+function x87Wait(ctx: X86Ctx, track = true): void {
   x87Check(ctx);
   pendingCheck(ctx);
+  if (!track) return;
+  const b = ctx.b, insn = ctx.insn;
+  b.stEnv(b.i64(insn.pc - ctx.csBase), FpuOff.FIP);
+  b.stEnv(b.i32(((insn.opcode & 7) << 8) | (insn.modrm & 0xff)), FpuOff.FOP);
+  b.stEnv(b.ldEnv(IrType.I32, segOff(SegIndex.CS, SegOff.SELECTOR)), FpuOff.FCS);
+  const m = memOp(ctx);
+  if (m) {
+    b.stEnv(effectiveOffset(ctx, m), FpuOff.FDP);
+    b.stEnv(b.ldEnv(IrType.I32, segOff(m.seg as number, SegOff.SELECTOR)), FpuOff.FDS);
+  }
 }
 
 const floatFmt = (size: number): FFmt => (size === 4 ? FFmt.F32 : size === 8 ? FFmt.F64 : FFmt.F80);
@@ -183,7 +200,7 @@ function FCMOVCC(ctx: X86Ctx): void {
 }
 
 function FLDCW(ctx: X86Ctx): void {
-  x87Wait(ctx);
+  x87Wait(ctx, false);
   ctx.b.call(x87Ldcw, [ctx.b.trunc(read(ctx, operand(ctx, 0)))]);
 }
 function FNSTCW(ctx: X86Ctx): void {
@@ -202,7 +219,7 @@ function FNSTSW(ctx: X86Ctx): void {
 /** FNSTENV/FLDENV/FNSAVE/FRSTOR: the image is read and written by the helper (it can fault). */
 function env(op: number): Fn {
   return (ctx) => {
-    if (op === 1 || op === 3) x87Wait(ctx); else x87Check(ctx); // FNSTENV/FNSAVE do not wait
+    if (op === 1 || op === 3) x87Wait(ctx, false); else x87Check(ctx); // FNSTENV/FNSAVE do not wait
     const b = ctx.b;
     const addr = linearAddress(ctx, memOp(ctx)!);
     b.call(x87Env, [b.i32(op), b.trunc(addr), b.trunc(b.shrUi(addr, 32)), b.i32(ctx.insn.opSize === 2 ? 1 : 0), b.i32(ctx.mmuIdx)]);
