@@ -131,6 +131,20 @@ for (const pc of [0, 2, 3]) for (const rc of [0, 1, 2, 3]) CWS.push(0x37f & ~0x3
 
 const hex = (a: Uint8Array): string => [...a].reverse().map((x) => x.toString(16).padStart(2, "0")).join("");
 
+/** In-domain operands for the transcendentals: [a = ST(0), b = ST(1)]. */
+function transOperands(name: OpName, r: () => number): [Uint8Array, Uint8Array] {
+  const sign = (): number => (r() % 2 ? 0x8000 : 0);
+  const rnd = (exp: number, sg = sign()): Uint8Array => img(r(), r() | 0x80000000, sg | exp);
+  if (r() % 10 === 0) return [operand(r, 0), operand(r, 0)];
+  switch (name) {
+    case "f2xm1": return [r() % 20 === 0 ? img(0, 0x80000000, 0x3fff | sign()) : rnd(0x3ffe - (r() % (r() % 4 ? 20 : 90))), rnd(0x3fff)];
+    case "fyl2x": return [rnd(0x3fff + (r() % 200) - 100, 0), rnd(0x3fff + (r() % 40) - 20)];
+    case "fyl2xp1": return [rnd(0x3ffd - (r() % (r() % 4 ? 20 : 90))), rnd(0x3fff + (r() % 40) - 20)];
+    case "fpatan": return [rnd(0x3fff + (r() % 80) - 40), rnd(0x3fff + (r() % 80) - 40)];
+    default: return [rnd(0x3fff + (r() % 4 ? (r() % 24) - 12 : (r() % 100) - 37)), img(0, 0x80000000, 0x3fff)];
+  }
+}
+
 function diff(names: readonly OpName[], n: number, seed: number, opts: { unmask?: boolean; swMask?: number; ulps?: number } = {}): string[] {
   const r = rng(seed);
   const cases: OracleCase[] = [];
@@ -141,7 +155,8 @@ function diff(names: readonly OpName[], n: number, seed: number, opts: { unmask?
       if (opts.unmask) cw &= ~(1 << (r() % 6)) & ~(r() % 4 === 0 ? 0x3f : 0);
       const focus = r() % 2 ? 0 : 60;
       let a = operand(r, focus);
-      const b = operand(r, 0);
+      let b = operand(r, 0);
+      if (opts.ulps !== undefined) [a, b] = transOperands(name, r);
       if (name === "fld m32" || name === "fadd m32") { a = new Uint8Array(10); new DataView(a.buffer).setUint32(0, i % 7 === 0 ? [0x7f800001, 0x00000123, 0x807fffff, 0xffc00000][i % 4]! : r(), true); }
       if (name === "fld m64" || name === "fadd m64") { a = new Uint8Array(10); const dv = new DataView(a.buffer); dv.setUint32(0, r(), true); dv.setUint32(4, i % 7 === 0 ? [0x7ff00000, 0x00000123, 0x800fffff, 0xfff80000][i % 4]! : r(), true); }
       if (name === "fimul m16" || name === "fidiv m32") a = intBytes(r);
@@ -164,19 +179,18 @@ function diff(names: readonly OpName[], n: number, seed: number, opts: { unmask?
 
 /** Distance in units of the last place between two finite 80-bit images of the same sign (Infinity otherwise). */
 export function ulpDist(x: Uint8Array, y: Uint8Array): number {
-  const v = (b: Uint8Array): [number, number] => {
-    const dv = new DataView(b.buffer, b.byteOffset);
-    const se = dv.getUint16(8, true), hi = dv.getUint32(4, true), lo = dv.getUint32(0, true);
-    // ordinal: exponent * 2^63 + significand (without J), in two doubles (hi part exact enough for small distances)
-    return [se, (hi & 0x7fffffff) * 4294967296 + lo];
-  };
-  const [sx, mx] = v(x), [sy, my] = v(y);
+  const dx = new DataView(x.buffer, x.byteOffset), dy = new DataView(y.buffer, y.byteOffset);
+  const sx = dx.getUint16(8, true), sy = dy.getUint16(8, true);
   if ((sx & 0x8000) !== (sy & 0x8000) || (sx & 0x7fff) === 0x7fff || (sy & 0x7fff) === 0x7fff) return Infinity;
+  // ordinal = exponent * 2^63 + significand without J; differences by parts stay exact when small
   const de = (sx & 0x7fff) - (sy & 0x7fff);
-  if (Math.abs(de) > 1) return Infinity;
-  return Math.abs(de * 2 ** 63 + mx - my);
+  const dh = (dx.getUint32(4, true) & 0x7fffffff) - (dy.getUint32(4, true) & 0x7fffffff) + de * 2 ** 31;
+  const dl = dx.getUint32(0, true) - dy.getUint32(0, true);
+  return Math.abs(dh * 4294967296 + dl);
 }
 
+/** Tolerance of the transcendentals, in units of the last place of the 64-bit significand. */
+const TRANS_ULPS = 1;
 const SCALE = Number(process.env.X87_SCALE ?? 1);
 const show = (b: string[]): string[] => b.slice(0, 10);
 const ARITH_OPS: OpName[] = ["fadd", "fsub", "fmul", "fdiv", "fdivr", "fsubr", "fsqrt"];
@@ -192,4 +206,10 @@ describe("x87 exact arithmetic against the host FPU (every PC x RC)", () => {
   it("loads and memory-operand arithmetic (m32, m64, m16/m32 integers, BCD)", () =>
     expect(show(diff(["fld m32", "fld m64", "fbld", "fadd m32", "fadd m64", "fimul m16", "fidiv m32"], 600, 6))).toEqual([]));
   it("FCOM/FUCOM condition codes and IE", () => expect(show(diff(["fcom", "fucom"], 800, 7))).toEqual([]));
+});
+
+describe("x87 transcendentals against the host FPU", () => {
+  const TRANS: OpName[] = ["fsin", "fcos", "fsincos", "fptan", "f2xm1", "fyl2x", "fyl2xp1", "fpatan"];
+  it(`within ${TRANS_ULPS} ulp of the 80-bit host result, same status word but C1`, () =>
+    expect(show(diff(TRANS, 400, 8, { ulps: TRANS_ULPS, swMask: 0xfdff }))).toEqual([]));
 });
