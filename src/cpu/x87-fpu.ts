@@ -2,16 +2,13 @@
  * The x87 FPU as TypeScript operating on the FPU area of CPU state (fpu-state.ts): register
  * stack with TOP and the tag bits, stack overflow/underflow (SDM vol 1 8.5.1.1: invalid
  * operation with SF, masked response = QNaN floating-point indefinite), memory formats
- * (m32/m64/m80 reals, m16/m32/m64 integers, m80 packed BCD) through the scratch slot,
- * rounding control for integer stores and FRNDINT, condition codes, and the x87 NaN rule
- * (a NaN operand is returned quieted; with two, the one with the larger significand).
- * Arithmetic is exact 80-bit soft-float (fp/softfloat80.ts): an operation runs in the shared
+ * through the scratch slot, condition codes, tags, the pointer registers. Arithmetic is exact 80-bit soft-float (fp/softfloat80.ts): an operation runs in the shared
  * `sf` unit, then commit() folds its exceptions into FSW and writes the result unless an
  * unmasked IE/ZE/DE leaves the destination unchanged (SDM vol 1 8.5).
  */
 
 import { CpuState } from "./cpu-state.js";
-import { FCW_INIT, FpuOff, Fsw, MXCSR_INIT, f80Tag, f80ToNumber, fpuRegOff, numberToF80 } from "./fpu-state.js";
+import { FCW_INIT, FpuOff, Fsw, MXCSR_INIT, f80Tag, fpuRegOff } from "./fpu-state.js";
 import { MsrSlot, StateOff, msrOff } from "./state-layout.js";
 import { SoftFloat80 } from "./fp/softfloat80.js";
 
@@ -53,11 +50,6 @@ export class X87 {
     this.s.set32(off, lo); this.s.set32(off + 4, hi); this.s.dv.setUint16(off + 8, se & 0xffff, true);
     this.setTagPhys(p, true);
   }
-  isNaN(i: number): boolean {
-    const m = this.image(i);
-    return (m[2]! & 0x7fff) === 0x7fff && ((m[1]! & 0x7fffffff) !== 0 || m[0] !== 0);
-  }
-
   /** Invalid operation: IE (+SF for stack faults, C1 = overflow). */
   invalid(stack = false, overflow = false): void {
     let w = this.fsw | Fsw.IE;
@@ -74,25 +66,8 @@ export class X87 {
     this.fsw = (this.fsw & ~Fsw.CC) | (c0 ? Fsw.C0 : 0) | (c1 ? Fsw.C1 : 0) | (c2 ? Fsw.C2 : 0) | (c3 ? Fsw.C3 : 0);
   }
 
-  /** ST(i) as a number; an empty register is a stack underflow giving the indefinite NaN. */
-  get(i: number): number {
-    if (this.isEmpty(i)) { this.invalid(true); return NaN; }
-    const m = this.image(i);
-    return f80ToNumber(m[0]!, m[1]!, m[2]!);
-  }
-  set(i: number, x: number): void {
-    if (Number.isNaN(x)) { this.setIndefinite(i); return; }
-    numberToF80(x, img);
-    this.setImage(i, img[0]!, img[1]!, img[2]!);
-  }
   setIndefinite(i: number): void { this.setImage(i, 0, 0xc0000000 | 0, 0xffff); }
 
-  /** Push a number (transcendental results; exact for the double). */
-  push(x: number): void {
-    if (Number.isNaN(x)) { this.pushImage(0, 0xc0000000 | 0, 0xffff); return; }
-    numberToF80(x, img);
-    this.pushImage(img[0]!, img[1]!, img[2]!);
-  }
   /**
    * Push an image. A non-empty ST(7) is a stack overflow (IE+SF, C1 = 1): masked, the
    * indefinite is pushed; unmasked, nothing changes. Returns whether a value was pushed.

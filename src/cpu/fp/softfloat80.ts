@@ -57,28 +57,6 @@ function clz128(x: Uint32Array): number {
   for (let i = 3; i >= 0; i--) if (x[i]) return (3 - i) * 32 + Math.clz32(x[i]!);
   return 128;
 }
-const bit = (x: Uint32Array, pos: number): number => (x[pos >>> 5]! >>> (pos & 31)) & 1;
-function anyBelow(x: Uint32Array, pos: number): boolean {
-  const w = pos >>> 5;
-  for (let i = 0; i < w; i++) if (x[i]) return true;
-  return (pos & 31) !== 0 && (x[w]! & ((1 << (pos & 31)) - 1)) !== 0;
-}
-function clearBelow(x: Uint32Array, pos: number): void {
-  const w = pos >>> 5;
-  for (let i = 0; i < w; i++) x[i] = 0;
-  if (pos & 31) x[w] = x[w]! & ~((1 << (pos & 31)) - 1);
-}
-/** x += 2^pos; returns the carry out of bit 127. */
-function addBit(x: Uint32Array, pos: number): number {
-  let w = pos >>> 5, add = 2 ** (pos & 31);
-  while (w < 4) {
-    const v = x[w]! + add;
-    x[w] = v;
-    if (v < 4294967296) return 0;
-    add = 1; w++;
-  }
-  return 1;
-}
 /** x += y (128-bit), returns the carry. */
 function add128(x: Uint32Array, y: Uint32Array): number {
   let c = 0;
@@ -102,16 +80,36 @@ function load(x: Uint32Array, h: number, l: number): void { x[3] = h; x[2] = l; 
  * Returns bit 0 = inexact, bit 1 = incremented, bit 2 = carry out of bit 127.
  */
 function roundAt(x: Uint32Array, lsb: number, s: number, rc: number, sticky: number): number {
-  const rb = bit(x, lsb - 1), st = sticky || anyBelow(x, lsb - 1) ? 1 : 0;
+  // lsb is 64..127 (p <= 64): the kept part ends in word 2 or 3, loop-free word arithmetic
+  const wi = lsb >>> 5, bi = lsb & 31;
+  let rb: number, st: number;
+  if (bi) {
+    const w = x[wi]!;
+    rb = (w >>> (bi - 1)) & 1;
+    st = (bi > 1 && (w & ((1 << (bi - 1)) - 1)) !== 0) || x[0]! !== 0 || x[1]! !== 0 || (wi === 3 && x[2]! !== 0) || sticky ? 1 : 0;
+  } else {
+    const w = x[wi - 1]!;
+    rb = w >>> 31;
+    st = (w & 0x7fffffff) !== 0 || x[0]! !== 0 || (wi === 3 && x[1]! !== 0) || sticky ? 1 : 0;
+  }
   const inexact = rb | st;
   let inc = 0;
   if (inexact) {
-    if (rc === 0) inc = rb & (st | bit(x, lsb));
+    if (rc === 0) inc = rb & (st | ((x[wi]! >>> bi) & 1));
     else if (rc === 1) inc = s;
     else if (rc === 2) inc = s ^ 1;
   }
-  clearBelow(x, lsb);
-  const carry = inc ? addBit(x, lsb) : 0;
+  x[0] = 0; x[1] = 0;
+  if (wi === 3) x[2] = 0;
+  if (bi) x[wi] = x[wi]! & ~((1 << bi) - 1);
+  let carry = 0;
+  if (inc) {
+    const v = x[wi]! + 2 ** bi;
+    x[wi] = v;
+    if (v >= 4294967296) {
+      if (wi === 2) { const v3 = x[3]! + 1; x[3] = v3; carry = v3 >= 4294967296 ? 1 : 0; } else carry = 1;
+    }
+  }
   return inexact | (inc << 1) | (carry << 2);
 }
 
@@ -250,8 +248,9 @@ export class SoftFloat80 {
       this.exc |= Exc.PE;
       const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
       if (toInf) { this.rinf = true; this.up = 1; this.re = emax + 1; this.rh = 0x80000000; this.rl = 0; return; }
-      W.fill(0xffffffff);
-      clearBelow(W, lsb);
+      W.fill(0xffffffff); // the largest finite value at precision p
+      W[0] = 0; W[1] = 0;
+      if (p < 64) { if (lsb >= 96) { W[2] = 0; W[3] = (0xffffffff << (lsb - 96)) >>> 0; } else W[2] = (0xffffffff << (lsb - 64)) >>> 0; }
       this.up = 0; e = emax;
     }
     this.re = e; this.rh = W[3]!; this.rl = W[2]!;
@@ -397,34 +396,81 @@ export class SoftFloat80 {
 
 // ---- wide integer kernels (results in W, sticky in stk) ----
 
-const LA = new Float64Array(4), LB = new Float64Array(4), ACC = new Float64Array(8);
-/** W = (ah:al) * (bh:bl), exact 128-bit product. */
+/** W = (ah:al) * (bh:bl), exact 128-bit product (16-bit limbs, column sums exact in doubles). */
 function mul64(ah: number, al: number, bh: number, bl: number): void {
-  LA[0] = al & 0xffff; LA[1] = al >>> 16; LA[2] = ah & 0xffff; LA[3] = ah >>> 16;
-  LB[0] = bl & 0xffff; LB[1] = bl >>> 16; LB[2] = bh & 0xffff; LB[3] = bh >>> 16;
-  ACC.fill(0);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) ACC[i + j] = ACC[i + j]! + LA[i]! * LB[j]!;
-  let c = 0;
-  for (let k = 0; k < 8; k++) { const v = ACC[k]! + c; const limb = v % 65536; c = (v - limb) / 65536; ACC[k] = limb; }
-  for (let k = 0; k < 4; k++) W[k] = ACC[2 * k]! + ACC[2 * k + 1]! * 65536;
+  const a0 = al & 0xffff, a1 = al >>> 16, a2 = ah & 0xffff, a3 = ah >>> 16;
+  const b0 = bl & 0xffff, b1 = bl >>> 16, b2 = bh & 0xffff, b3 = bh >>> 16;
+  let c = a0 * b0;
+  let lo = c % 65536; c = (c - lo) / 65536;
+  c += a0 * b1 + a1 * b0;
+  let t = c % 65536; c = (c - t) / 65536; W[0] = lo + t * 65536;
+  c += a0 * b2 + a1 * b1 + a2 * b0;
+  lo = c % 65536; c = (c - lo) / 65536;
+  c += a0 * b3 + a1 * b2 + a2 * b1 + a3 * b0;
+  t = c % 65536; c = (c - t) / 65536; W[1] = lo + t * 65536;
+  c += a1 * b3 + a2 * b2 + a3 * b1;
+  lo = c % 65536; c = (c - lo) / 65536;
+  c += a2 * b3 + a3 * b2;
+  t = c % 65536; c = (c - t) / 65536; W[2] = lo + t * 65536;
+  c += a3 * b3;
+  W[3] = c;
 }
 
-const R = new Uint32Array(4), D = new Uint32Array(4);
+const R = new Uint32Array(4);
 /** W = quotient bits of (ah:al) / (bh:bl) (both normalized): q0 (weight 1) at bit 127, 67 bits; stk = remainder != 0. */
 function div64(ah: number, al: number, bh: number, bl: number): void {
-  load(R, ah, al); shr(R, 2);
-  load(D, bh, bl); shr(D, 2);
-  W.fill(0);
+  // restoring division on a 65-bit remainder rt:rh:rl in locals
+  let rt = 0, rh = ah >>> 0, rl = al >>> 0;
+  const dh = bh >>> 0, dl = bl >>> 0;
+  let q3 = 0, q2 = 0, q1 = 0;
   for (let i = 0; i < 67; i++) {
-    if (cmp128(R, D) >= 0) { sub128(R, D); W[3 - (i >>> 5)] = W[3 - (i >>> 5)]! | (1 << (31 - (i & 31))); }
-    shl(R, 1);
+    let bitq = 0;
+    if (rt || rh > dh || (rh === dh && rl >= dl)) {
+      const nl = rl - dl;
+      rh = (rh - dh - (nl < 0 ? 1 : 0)) >>> 0; rl = nl >>> 0; rt = 0; bitq = 1;
+    }
+    if (i < 32) q3 = (q3 << 1) | bitq; else if (i < 64) q2 = (q2 << 1) | bitq; else q1 = (q1 << 1) | bitq;
+    rt = rh >>> 31; rh = ((rh << 1) | (rl >>> 31)) >>> 0; rl = (rl << 1) >>> 0;
   }
-  stk = isZero(R) ? 0 : 1;
+  W[3] = q3; W[2] = q2; W[1] = q1 << 29; W[0] = 0;
+  stk = (rt | rh | rl) !== 0 ? 1 : 0;
 }
 
 const ROOT = new Uint32Array(4), TRIAL = new Uint32Array(4);
-/** W = floor(sqrt(sig * 2^sh)) * 2^61 (67 root bits, top at bit 127); stk = inexact. */
+const SPLIT = 134217729;
+/**
+ * W = floor(sqrt(sig * 2^sh)) * 2^61 (67 root bits, top at bit 127); stk = inexact. A
+ * double-double square root (about 104 good bits) decides the 67 bits and the sticky unless
+ * the root is within 2^-36 of an integer in those units; then the exact digit-by-digit root.
+ */
 function sqrt64(h: number, l: number, sh: number): void {
+  // f = sig * 2^(sh - 132) in [1, 4), exactly xh + xl; R = floor(sqrt(f) * 2^66)
+  const hu = h >>> 0, lu = l >>> 0;
+  const sc = 2 ** (sh - 132);
+  const xh = (hu * 2 ** 21 + Math.floor(lu / 2048)) * 2 ** 11 * 2 ** -32 * 2 ** -32 * sc * 2 ** 64, xl = (lu % 2048) * sc;
+  const y0 = Math.sqrt(xh);
+  const p = y0 * y0;
+  const ca = SPLIT * y0, yh = ca - (ca - y0), yl = y0 - yh;
+  const e = ((yh * yh - p) + 2 * yh * yl) + yl * yl; // y0^2 = p + e exactly
+  const r = ((xh - p) - e) + xl;
+  const d = r / (2 * y0); // sqrt(f) = y0 + d (1 - d / (2 y0) ...): |d| < 2^-52, the next term is far below 2^-100
+  const top = y0 * 2 ** 66; // an integer multiple of 2^14 (y0 >= 1 has 52 fraction bits)
+  const low = d * 2 ** 66 - (d * d / (2 * y0)) * 2 ** 66;
+  const fl = Math.floor(low), frac = low - fl;
+  if (frac > 2 ** -36 && frac < 1 - 2 ** -36) {
+    // R = top + fl (fl small, signed); top splits exactly into words
+    const t2 = Math.floor(top / 18446744073709551616), t1 = Math.floor(top / 4294967296) % 4294967296, t0 = top % 4294967296;
+    let w0 = t0 + fl, w1 = t1, w2 = t2;
+    if (w0 < 0) { w0 += 4294967296; w1 -= 1; if (w1 < 0) { w1 += 4294967296; w2 -= 1; } }
+    else if (w0 >= 4294967296) { w0 -= 4294967296; w1 += 1; if (w1 >= 4294967296) { w1 -= 4294967296; w2 += 1; } }
+    // W = R << 61: R is w2 (3 bits) : w1 : w0
+    W[3] = ((w2 << 29) | (w1 >>> 3)) >>> 0; W[2] = ((w1 << 29) | (w0 >>> 3)) >>> 0; W[1] = (w0 << 29) >>> 0; W[0] = 0;
+    stk = 1;
+    return;
+  }
+  sqrtExact(h, l, sh);
+}
+function sqrtExact(h: number, l: number, sh: number): void {
   ROOT.fill(0); R.fill(0);
   const sigBit = (j: number): number => {
     const k = j - sh;
@@ -443,4 +489,4 @@ function sqrt64(h: number, l: number, sh: number): void {
   shl(W, 61);
 }
 
-export const internals = { W, get stk() { return stk; }, set stk(v: number) { stk = v; }, shr, shl, clz128, load, roundAt };
+export const internals = { W, get stk() { return stk; }, set stk(v: number) { stk = v; }, shr, shl, clz128, load, roundAt, mul64, div64, sqrt64, sqrtExact };
