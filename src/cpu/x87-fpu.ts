@@ -106,15 +106,15 @@ export class X87 {
 
   /**
    * Fold the soft-float exceptions into FSW (C1 = rounded up) and write sf's result to ST(dst)
-   * (dst < 0: no register result) unless an unmasked IE, ZE or DE leaves the destination
-   * unchanged. Returns whether the operation completes (the caller then pops).
+   * (dst < 0: no register result) unless an unmasked IE, ZE or DE (`suppressing`) leaves the
+   * destination unchanged. Returns whether the operation completes (the caller then pops).
    */
-  commit(dst: number): boolean {
+  commit(dst: number, suppressing = Fsw.IE | Fsw.ZE | Fsw.DE): boolean {
     const e = sf.exc, unmasked = e & ~this.fcw & 0x3f;
     let w = ((this.fsw | e) & ~Fsw.C1) | (sf.up ? Fsw.C1 : 0);
     if (unmasked) w |= Fsw.ES | Fsw.B;
     this.fsw = w;
-    if (unmasked & (Fsw.IE | Fsw.ZE | Fsw.DE)) return false;
+    if (unmasked & suppressing) return false;
     if (dst >= 0) this.setImage(dst, sf.lo, sf.hi, sf.se);
     return true;
   }

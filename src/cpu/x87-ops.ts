@@ -54,7 +54,7 @@ export const x87Ld = cpuHelper("x87_ld", [I32], null, HelperFlag.NONE, (cpu, fmt
     A_IMG[1] = A_IMG[1]! | 0x40000000;
   }
   sf.denormal();
-  if (!f.commit(-1)) return;
+  if (!f.commit(-1, Fsw.IE)) return; // an unmasked DE still loads (as the host does)
   f.pushImage(A_IMG[0]!, A_IMG[1]!, A_IMG[2]!);
 });
 
@@ -163,8 +163,9 @@ export const x87Com = cpuHelper("x87_com", [I32, I32], null, HelperFlag.NONE, (c
     else regImage(f, src, B_IMG);
     const b = sf.unpack(sf.b, ...abc(B_IMG));
     const cc = compare(sf, a, b, (modeFmt & 1) !== 0);
-    if (!f.commit(-1)) return;
-    f.fsw = (f.fsw & ~(Fsw.C0 | Fsw.C2 | Fsw.C3)) | cc;
+    const ok = f.commit(-1);
+    f.fsw = (f.fsw & ~(Fsw.C0 | Fsw.C2 | Fsw.C3)) | cc; // set even with an unmasked IE/DE (as the host does), but no pop
+    if (!ok) return;
   }
   for (let i = 0; i < pops; i++) f.pop();
 });
@@ -182,7 +183,7 @@ export const x87Comi = cpuHelper("x87_comi", [I32, I32], I32, HelperFlag.NONE, (
     const a = sf.unpack(sf.a, ...abc(regImage(f, 0, A_IMG)));
     const b = sf.unpack(sf.b, ...abc(regImage(f, i, B_IMG)));
     cc = compare(sf, a, b, (mode & 1) !== 0);
-    if (!f.commit(-1)) return Eflag.ZF | Eflag.PF | Eflag.CF;
+    if (!f.commit(-1)) mode &= ~2; // no pop after an unmasked exception
   }
   if (mode & 2) f.pop();
   return (cc & Fsw.C3 ? Eflag.ZF : 0) | (cc & Fsw.C2 ? Eflag.PF : 0) | (cc & Fsw.C0 ? Eflag.CF : 0);

@@ -230,6 +230,7 @@ export class SoftFloat80 {
         this.exc |= Exc.UE | (r & 1 ? Exc.PE : 0);
         this.up = (r >> 1) & 1;
         this.re = e + WRAP; this.rh = W[3]!; this.rl = W[2]!;
+        if (this.re < emin) { this.exc |= Exc.PE; this.up = 0; this.rh = 0; this.rl = 0; this.re = emin; } // too tiny even re-biased (FSCALE): zero
         return;
       }
       stk = shr(W, emin - e) | stk;
@@ -243,7 +244,10 @@ export class SoftFloat80 {
     if (tiny && (r & 1 || !this.masked(Exc.UE))) this.exc |= Exc.UE;
     if (e > emax) {
       this.exc |= Exc.OE;
-      if (wrap && !this.masked(Exc.OE)) { this.re = e - WRAP; this.rh = W[3]!; this.rl = W[2]!; return; }
+      if (wrap && !this.masked(Exc.OE)) {
+        if (e - WRAP > emax) { this.exc |= Exc.PE; this.rinf = true; this.up = 1; return; } // too large even re-biased (FSCALE): infinity
+        this.re = e - WRAP; this.rh = W[3]!; this.rl = W[2]!; return;
+      }
       if (!this.masked(Exc.OE)) { this.exc &= ~Exc.PE; this.up = 0; return; }
       this.exc |= Exc.PE;
       const toInf = rc === 0 || (rc === 1 && s === 1) || (rc === 2 && s === 0);
