@@ -10,8 +10,8 @@ import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { StateOff } from "../../src/cpu/state-layout.js";
 import { nasm } from "../helpers/nasm.js";
 
-/** Run 64-bit `code` with an IDT gate for #MF recording 16 in R15 and the pushed RIP in R14. */
-function run64(code: string, ne = true) {
+/** Run 64-bit `code` with IDT gates for #NM and #MF recording 7/16 in R15 and the pushed RIP in R14. */
+function run64(code: string, ne = true, cr0Set = 0, cr0Clear = 0) {
   const t = createTestCpu();
   const gate = (label: string): string =>
     `dw (${label} - $$ + 0x100000) & 0xffff, 0x08, 0x8e00, (${label} - $$ + 0x100000) >> 16\ndd 0, 0`;
@@ -20,6 +20,9 @@ function run64(code: string, ne = true) {
     mov r15, -1
     xor r13, r13
     ${code}
+    jmp stop
+  nm: mov r15, 7
+    mov r14, [rsp]
     jmp stop
   mf: mov r15, 16
     mov r14, [rsp]
@@ -34,10 +37,13 @@ function run64(code: string, ne = true) {
     dq idt
   align 16
   idt:
-    times 16 dq 0, 0
+    times 7 dq 0, 0
+    ${gate("nm")}
+    times 8 dq 0, 0
     ${gate("mf")}`));
   t.enterLongMode();
   if (!ne) t.cpu.state.set64(StateOff.CR0, t.cpu.state.cr0 & ~0x20, 0);
+  t.cpu.state.set64(StateOff.CR0, (t.cpu.state.cr0 | cr0Set) & ~cr0Clear, 0);
   t.cpu.modeChanged();
   t.run();
   const s = t.cpu.state;
@@ -102,5 +108,15 @@ describe("x87 exceptions (tsemu)", () => {
     expect(r.vector).toBe(-1);
     expect(r.r13).toBe(3);
     expect(r.logs.some((l) => l.includes("CR0.NE = 0"))).toBe(true);
+  });
+
+  it("FWAIT raises #NM only with CR0.MP and CR0.TS both set; other x87 instructions with CR0.TS", () => {
+    const body = "lea rbx, [rel next]\n  next:\n    fwait\n    mov r13, 4";
+    const ts = run64(body, true, 0x8); // MP is set by the test CPU (CR0 = PG WP NE ET MP PE)
+    expect([ts.vector, ts.pushedRip === ts.rbx]).toEqual([7, true]);
+    const fld = run64("lea rbx, [rel next]\n  next:\n    fld1", true, 0x8);
+    expect([fld.vector, fld.pushedRip === fld.rbx]).toEqual([7, true]);
+    const noMp = run64(body, true, 0x8, 0x2);
+    expect([noMp.vector, noMp.r13]).toEqual([-1, 4]);
   });
 });

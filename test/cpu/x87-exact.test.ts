@@ -145,7 +145,8 @@ function transOperands(name: OpName, r: () => number): [Uint8Array, Uint8Array] 
   }
 }
 
-function diff(names: readonly OpName[], n: number, seed: number, opts: { unmask?: boolean; swMask?: number; ulps?: number } = {}): string[] {
+function diff(names: readonly OpName[], n: number, seed: number,
+  opts: { unmask?: boolean; swMask?: number; ulps?: number; gen?: (r: () => number) => [Uint8Array, Uint8Array] } = {}): string[] {
   const r = rng(seed);
   const cases: OracleCase[] = [];
   for (const name of names) {
@@ -157,6 +158,7 @@ function diff(names: readonly OpName[], n: number, seed: number, opts: { unmask?
       let a = operand(r, focus);
       let b = operand(r, 0);
       if (opts.ulps !== undefined) [a, b] = transOperands(name, r);
+      if (opts.gen) [a, b] = opts.gen(r);
       if (name === "fld m32" || name === "fadd m32") { a = new Uint8Array(10); new DataView(a.buffer).setUint32(0, i % 7 === 0 ? [0x7f800001, 0x00000123, 0x807fffff, 0xffc00000][i % 4]! : r(), true); }
       if (name === "fld m64" || name === "fadd m64") { a = new Uint8Array(10); const dv = new DataView(a.buffer); dv.setUint32(0, r(), true); dv.setUint32(4, i % 7 === 0 ? [0x7ff00000, 0x00000123, 0x800fffff, 0xfff80000][i % 4]! : r(), true); }
       if (name === "fimul m16" || name === "fidiv m32") a = intBytes(r);
@@ -199,6 +201,13 @@ describe("x87 exact arithmetic against the host FPU (every PC x RC)", () => {
   it("FADD/FSUB/FMUL/FDIV/FDIVR/FSUBR/FSQRT, masked exceptions", () => expect(show(diff(ARITH_OPS, 1200, 1))).toEqual([]));
   it("the same with unmasked exceptions (destination unchanged, ES/B, re-biased OE/UE results)", () => expect(show(diff(ARITH_OPS, 600, 2, { unmask: true }))).toEqual([]));
   it("FRNDINT, FSCALE, FXTRACT, FPREM, FPREM1", () => expect(show(diff(["frndint", "fscale", "fxtract", "fprem", "fprem1"], 800, 3))).toEqual([]));
+  it("FPREM/FPREM1 partial remainders (exponent differences of 50..300: C2 and the hardware's reduction step)", () => {
+    const far = (r: () => number): [Uint8Array, Uint8Array] => {
+      const eb = 0x3fff + (r() % 200) - 100, ea = eb + 50 + (r() % 250);
+      return [img(r(), r() | 0x80000000, ea | (r() % 2 ? 0x8000 : 0)), img(r(), r() | 0x80000000, eb | (r() % 2 ? 0x8000 : 0))];
+    };
+    expect(show(diff(["fprem", "fprem1"], 600, 11, { gen: far }))).toEqual([]);
+  });
   it("stores to m32/m64/m16/m32/m64 integers and BCD, FISTTP", () =>
     expect(show(diff(["fst m32", "fst m64", "fist m16", "fist m32", "fistp m64", "fisttp m64", "fisttp m16", "fbstp"], 800, 4))).toEqual([]));
   it("stores with unmasked exceptions leave memory alone", () =>

@@ -10,7 +10,7 @@ import { HelperFlag, IrType, type Temp } from "../../jit/ir/types.js";
 import { FpuOff, Fsw } from "../fpu-state.js";
 import { cpuHelper } from "../helper.js";
 import { Vec } from "../softmmu.js";
-import { SegIndex, SegOff, segOff } from "../state-layout.js";
+import { HFlag, SegIndex, SegOff, segOff } from "../state-layout.js";
 import { CC_OP_EFLAGS, storeEflagsCc } from "../flags.js";
 import type { Mnemonic } from "../decode/mnemonics.js";
 import type { SemanticsTable } from "../translate.js";
@@ -33,6 +33,14 @@ const x87Pending = cpuHelper("x87_pending", [], null, HelperFlag.CAN_FAULT, (cpu
   if (cpu.state.cr0 & 0x20) return cpu.softmmu.raise(Vec.MF);
   cpu.log.unimp("x87 exception with CR0.NE = 0 (FERR#/IRQ 13 not wired)", "x87-ferr");
 });
+/** WAIT/FWAIT: #NM only when CR0.MP and CR0.TS are both set (CR0.EM does not matter). */
+const waitNm = cpuHelper("x87_wait_nm", [], null, HelperFlag.CAN_FAULT, (cpu) => {
+  if ((cpu.state.cr0 & 0xa) === 0xa) cpu.softmmu.raise(Vec.NM);
+});
+function FWAIT(ctx: X86Ctx): void {
+  if (ctx.hflags & HFlag.EM_TS) ctx.b.call(waitNm, []);
+  pendingCheck(ctx);
+}
 function pendingCheck(ctx: X86Ctx): void {
   const b = ctx.b;
   const none = b.label();
@@ -258,5 +266,5 @@ export const x87Semantics: SemanticsTable = {
   FINCSTP: misc(X87Op.INCSTP), FDECSTP: misc(X87Op.DECSTP), FNINIT: misc(X87Op.INIT, false, false), FNCLEX: misc(X87Op.CLEX, false, false),
   FCMOVCC, FLDCW, FNSTCW, FNSTSW,
   FNSTENV: env(0), FLDENV: env(1), FNSAVE: env(2), FRSTOR: env(3),
-  FNOP: nop, FWAIT: pendingCheck,
+  FNOP: nop, FWAIT,
 } satisfies Partial<Record<Mnemonic, Fn>>;
