@@ -23,6 +23,8 @@ describe("softfloat80 arithmetic", () => {
     expect(op("add", ONE, ONE)).toEqual(TWO);
     expect(op("mul", ONE, THREE)).toEqual(THREE);
     expect(sf.exc).toBe(0);
+    expect(op("div", THREE, TWO)).toEqual([0, 0xc0000000, 0x3fff]); // exact quotient: the digit-by-digit fallback
+    expect(sf.exc).toBe(0);
     expect(op("sub", ONE, ONE)).toEqual(ZERO);
     expect(op("sub", ONE, ONE, cw(3, 1))).toEqual([0, 0, 0x8000]); // x - x = -0 rounding down
   });

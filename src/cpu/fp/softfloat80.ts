@@ -423,6 +423,28 @@ function mul64(ah: number, al: number, bh: number, bl: number): void {
 const R = new Uint32Array(4);
 /** W = quotient bits of (ah:al) / (bh:bl) (both normalized): q0 (weight 1) at bit 127, 67 bits; stk = remainder != 0. */
 function div64(ah: number, al: number, bh: number, bl: number): void {
+  // double-double quotient (about 104 bits): R = floor(a / b * 2^66) unless within 2^-36 of an integer
+  const ahu = ah >>> 0, alu = al >>> 0, bhu = bh >>> 0, blu = bl >>> 0;
+  const a1 = (ahu * 2097152 + Math.floor(alu / 2048)) * 2 ** -52, a2 = (alu % 2048) * 2 ** -63; // a / 2^63 = a1 + a2 exactly
+  const b1 = (bhu * 2097152 + Math.floor(blu / 2048)) * 2 ** -52, b2 = (blu % 2048) * 2 ** -63;
+  const q1 = a1 / b1;
+  const [p1, e1] = twoProd(q1, b1), [p2, e2] = twoProd(q1, b2);
+  const rem = ((((a1 - p1) - e1) + a2) - p2) - e2; // a - q1 b, to about 2^-106 of a
+  const q2 = rem / (b1 + b2);
+  const top = q1 * 2 ** 66, low = q2 * 2 ** 66; // q1 >= 0.5 has 53 bits: top is an integer
+  const fl = Math.floor(low), frac = low - fl;
+  if (frac > 2 ** -36 && frac < 1 - 2 ** -36) { setW67(top, fl); return; }
+  divExact(ahu, alu, bhu, blu);
+}
+const TP: [number, number] = [0, 0];
+function twoProd(a: number, b: number): [number, number] {
+  const p = a * b;
+  const ca = SPLIT * a, xh = ca - (ca - a), xl = a - xh;
+  const cb = SPLIT * b, yh = cb - (cb - b), yl = b - yh;
+  TP[0] = p; TP[1] = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+  return TP;
+}
+function divExact(ah: number, al: number, bh: number, bl: number): void {
   // restoring division on a 65-bit remainder rt:rh:rl in locals
   let rt = 0, rh = ah >>> 0, rl = al >>> 0;
   const dh = bh >>> 0, dl = bl >>> 0;
@@ -462,17 +484,19 @@ function sqrt64(h: number, l: number, sh: number): void {
   const low = d * 2 ** 66 - (d * d / (2 * y0)) * 2 ** 66;
   const fl = Math.floor(low), frac = low - fl;
   if (frac > 2 ** -36 && frac < 1 - 2 ** -36) {
-    // R = top + fl (fl small, signed); top splits exactly into words
-    const t2 = Math.floor(top / 18446744073709551616), t1 = Math.floor(top / 4294967296) % 4294967296, t0 = top % 4294967296;
-    let w0 = t0 + fl, w1 = t1, w2 = t2;
-    if (w0 < 0) { w0 += 4294967296; w1 -= 1; if (w1 < 0) { w1 += 4294967296; w2 -= 1; } }
-    else if (w0 >= 4294967296) { w0 -= 4294967296; w1 += 1; if (w1 >= 4294967296) { w1 -= 4294967296; w2 += 1; } }
-    // W = R << 61: R is w2 (3 bits) : w1 : w0
-    W[3] = ((w2 << 29) | (w1 >>> 3)) >>> 0; W[2] = ((w1 << 29) | (w0 >>> 3)) >>> 0; W[1] = (w0 << 29) >>> 0; W[0] = 0;
-    stk = 1;
+    setW67(top, fl);
     return;
   }
   sqrtExact(h, l, sh);
+}
+/** W = (top + fl) << 61, stk = 1: top an integer multiple of 2^13 below 2^67, fl a small signed integer. */
+function setW67(top: number, fl: number): void {
+  const t2 = Math.floor(top / 18446744073709551616), t1 = Math.floor(top / 4294967296) % 4294967296, t0 = top % 4294967296;
+  let w0 = t0 + fl, w1 = t1, w2 = t2;
+  if (w0 < 0) { w0 += 4294967296; w1 -= 1; if (w1 < 0) { w1 += 4294967296; w2 -= 1; } }
+  else if (w0 >= 4294967296) { w0 -= 4294967296; w1 += 1; if (w1 >= 4294967296) { w1 -= 4294967296; w2 += 1; } }
+  W[3] = ((w2 << 29) | (w1 >>> 3)) >>> 0; W[2] = ((w1 << 29) | (w0 >>> 3)) >>> 0; W[1] = (w0 << 29) >>> 0; W[0] = 0;
+  stk = 1;
 }
 function sqrtExact(h: number, l: number, sh: number): void {
   ROOT.fill(0); R.fill(0);
