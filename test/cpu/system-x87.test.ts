@@ -28,9 +28,13 @@ function run64(code: string, ne = true, cr0Set = 0, cr0Clear = 0) {
     mov r14, [rsp]
     fnstsw ax
     mov r12, rax
+    fnstenv [rel env]
+    mov r11d, [rel env + 12]         ; FIP
+    mov r9d, [rel env + 16]          ; FOP:FCS
   stop:
     hlt
   align 8
+  env: times 28 db 0
   cw: dw 0
   one: dq 1.0
   idtr: dw 17 * 16 - 1
@@ -47,7 +51,10 @@ function run64(code: string, ne = true, cr0Set = 0, cr0Clear = 0) {
   t.cpu.modeChanged();
   t.run();
   const s = t.cpu.state;
-  return { vector: s.reg(15) | 0, pushedRip: s.reg(14), sw: s.reg(12) & 0xffff, r13: s.reg(13), rbx: s.reg(3), rax: s.reg(0) & 0xffff, logs: t.logs };
+  return {
+    vector: s.reg(15) | 0, pushedRip: s.reg(14), sw: s.reg(12) & 0xffff, r13: s.reg(13), rbx: s.reg(3), rax: s.reg(0) & 0xffff,
+    fip: s.reg(11) >>> 0, fop: (s.reg(9) >>> 16) & 0x7ff, r10: s.reg(10) >>> 0, logs: t.logs,
+  };
 }
 
 const DIV0 = `
@@ -56,6 +63,8 @@ const DIV0 = `
     fldcw [rel cw]
     fld1
     fldz
+    lea r10, [rel div_insn]
+  div_insn:
     fdivp st1, st0                   ; 1/0: ZE, ES; no pop, ST(1) stays 1.0
     mov r13, 1                       ; an integer instruction runs on
     lea rbx, [rel next]`;
@@ -70,6 +79,8 @@ describe("x87 exceptions (tsemu)", () => {
     expect(r.pushedRip).toBe(r.rbx);
     // ZE | ES | B, TOP = 6 (two values: FDIVP neither wrote nor popped)
     expect(r.sw & 0xb8ff).toBe(0x8084 | (6 << 11));
+    // the handler's FNSTENV names the faulting FDIVP (DE F9): FIP and FOP are not the FLD1's
+    expect([r.fip, r.fop]).toEqual([r.r10, 0x6f9]);
   });
 
   it("FNSTSW and FNCLEX do not wait; after FNCLEX the next waiting instruction runs", () => {
