@@ -14,7 +14,7 @@ import { FpuOff, Fsw } from "./fpu-state.js";
 import { cpuHelper } from "./helper.js";
 import { Access } from "./mmu.js";
 import { FFmt, X87, sf } from "./x87-fpu.js";
-import { Exc } from "./fp/softfloat80.js";
+import { Exc, type Unp } from "./fp/softfloat80.js";
 import { bcdToImage, compare, f32ToImage, f64ToImage, int64ToImage, prem, scale, toBcd, toInt, toReal, xtract } from "./fp/softfloat80-ops.js";
 import { transcendental } from "./x87-trans.js";
 
@@ -43,6 +43,8 @@ function memImage(cpu: Cpu, fmt: FFmt, out: Int32Array): void {
   out[0] = sf.lo; out[1] = sf.hi; out[2] = sf.se;
 }
 const regImage = (f: X87, i: number, out: Int32Array): Int32Array => { out.set(f.image(i)); return out; };
+/** Unpack an image array into the soft-float operand slot u. */
+const unpackImg = (u: Unp, m: Int32Array): Unp => sf.unpack(u, m[0]!, m[1]!, m[2]!);
 
 /** FLD/FILD/FBLD of the scratch slot: an SNaN loads quieted with IE, a denormal raises DE. */
 export const x87Ld = cpuHelper("x87_ld", [I32], null, HelperFlag.NONE, (cpu, fmt) => {
@@ -157,11 +159,11 @@ export const x87Com = cpuHelper("x87_com", [I32, I32], null, HelperFlag.NONE, (c
     f.setCc(1, 0, 1, 1);
   } else {
     f.begin();
-    const a = sf.unpack(sf.a, ...abc(regImage(f, 0, A_IMG)));
+    const a = unpackImg(sf.a, regImage(f, 0, A_IMG));
     if (src === F_MEM) memImage(cpu, ((modeFmt >> 4) & 15) as FFmt, B_IMG);
     else if (src === 9) B_IMG.fill(0);
     else regImage(f, src, B_IMG);
-    const b = sf.unpack(sf.b, ...abc(B_IMG));
+    const b = unpackImg(sf.b, B_IMG);
     const cc = compare(sf, a, b, (modeFmt & 1) !== 0);
     const ok = f.commit(-1);
     f.fsw = (f.fsw & ~(Fsw.C0 | Fsw.C2 | Fsw.C3)) | cc; // set even with an unmasked IE/DE (as the host does), but no pop
@@ -169,7 +171,6 @@ export const x87Com = cpuHelper("x87_com", [I32, I32], null, HelperFlag.NONE, (c
   }
   for (let i = 0; i < pops; i++) f.pop();
 });
-const abc = (m: Int32Array): [number, number, number] => [m[0]!, m[1]!, m[2]!];
 
 /** FCOMI/FUCOMI: returns ZF PF CF (EFLAGS positions); OF SF AF are cleared. bit 1 of mode: pop. */
 export const x87Comi = cpuHelper("x87_comi", [I32, I32], I32, HelperFlag.NONE, (cpu, mode, i) => {
@@ -180,8 +181,8 @@ export const x87Comi = cpuHelper("x87_comi", [I32, I32], I32, HelperFlag.NONE, (
     cc = 0x4500;
   } else {
     f.begin();
-    const a = sf.unpack(sf.a, ...abc(regImage(f, 0, A_IMG)));
-    const b = sf.unpack(sf.b, ...abc(regImage(f, i, B_IMG)));
+    const a = unpackImg(sf.a, regImage(f, 0, A_IMG));
+    const b = unpackImg(sf.b, regImage(f, i, B_IMG));
     cc = compare(sf, a, b, (mode & 1) !== 0);
     if (!f.commit(-1)) mode &= ~2; // no pop after an unmasked exception
   }
@@ -192,7 +193,7 @@ export const x87Comi = cpuHelper("x87_comi", [I32, I32], I32, HelperFlag.NONE, (
 /** The one-register and stack-shape operations. */
 export const enum X87Op {
   CHS, ABS, SQRT, RNDINT, F2XM1, SIN, COS, SINCOS, PTAN, PATAN, YL2X, YL2XP1, SCALE, XTRACT, PREM, PREM1,
-  TST, XAM, XCH, FREE, FREEP, INCSTP, DECSTP, INIT, CLEX, CMOV,
+  XAM, XCH, FREE, FREEP, INCSTP, DECSTP, INIT, CLEX, CMOV,
 }
 
 const SIG = new Int32Array(3);
@@ -216,7 +217,7 @@ function exact(f: X87, op: X87Op): void {
     }
     default: {
       const a = sf.unpack(sf.a, m[0]!, m[1]!, m[2]!);
-      const b = sf.unpack(sf.b, ...abc(regImage(f, 1, B_IMG)));
+      const b = unpackImg(sf.b, regImage(f, 1, B_IMG));
       if (op === X87Op.SCALE) { scale(sf, a, b); f.commit(0); return; }
       const cc = prem(sf, a, b, op === X87Op.PREM1);
       if (f.commit(0)) f.fsw = (f.fsw & ~Fsw.CC) | cc;
