@@ -223,5 +223,12 @@ describe("x87 transcendentals against the host FPU", () => {
   const TRANS: OpName[] = ["fsin", "fcos", "fsincos", "fptan", "f2xm1", "fyl2x", "fyl2xp1", "fpatan"];
   it(`within ${TRANS_ULPS} ulp of the 80-bit host result, same status word but C1`, () =>
     expect(show(diff(TRANS, 400, 8, { ulps: TRANS_ULPS, swMask: 0xfdff }))).toEqual([]));
+  it("near multiples of pi/2 (the 66-bit pi reduction; results like sin(pi) ~ 2^-64)", () => {
+    const nearPi = (r: () => number): [Uint8Array, Uint8Array] => {
+      const n = (r() % 63) - 1, d = (r() % 9) - 4; // pi * 2^n (a multiple of pi/2) plus a few ulps
+      return [img((0x2168c235 + d) >>> 0, 0xc90fdaa2, (0x4000 + n) | (r() % 2 ? 0x8000 : 0)), img(0, 0x80000000, 0x3fff)];
+    };
+    expect(show(diff(["fsin", "fcos", "fsincos", "fptan"], 150, 12, { ulps: TRANS_ULPS, swMask: 0xfdff, gen: nearPi }))).toEqual([]);
+  });
   it("with unmasked exceptions", () => expect(show(diff(TRANS, 150, 10, { ulps: TRANS_ULPS, swMask: 0xfdff, unmask: true }))).toEqual([]));
 });
