@@ -9,17 +9,17 @@
  *   0x494  fsw     i32 status word WITHOUT the TOP field (bits 11..13 are kept in `top`)
  *   0x498  top     i32 0..7
  *   0x49C  tagv    i32 bit i set = physical register i is not empty (FXSAVE's abridged tag)
- *   0x4A0  fop     i32 last opcode (11 bits; not tracked, stays 0)
- *   0x4A4  fcs     i32, 0x4A8 fip i64, 0x4B0 fdp i64, 0x4B8 fds i32 (not tracked, stay 0)
+ *   0x4A0  fop     i32 last non-control instruction's opcode (11 bits)
+ *   0x4A4  fcs     i32, 0x4A8 fip i64, 0x4B0 fdp i64, 0x4B8 fds i32: its CS:RIP and memory
+ *                  operand DS:offset (the semantics store them, semantics/x87.ts x87Wait)
  *   0x4C0  scratch 16 bytes: memory operands travel here between IR and x87 helpers
  *   0x4D0  vscratch 16 bytes: a V128 operand for SSE helpers (PCMPxSTRx, DPPS, ...)
  *   0x4E0  end of the FPU area (StateOff.END is 0x600)
  *
- * Representation (docs/ARCHITECTURE.md "x87"): registers hold the exact 80-bit image, so
- * FLD m80 / FSTP m80, FXSAVE/FXRSTOR and MMX aliasing are bit-exact; arithmetic converts to
- * a double, computes with JS numbers and converts back, i.e. x87 results have 53-bit
- * precision (as if FCW.PC were "double"), which is what x86-64 code compiled for SSE expects
- * and what glibc's long double paths tolerate only approximately.
+ * Representation (docs/ARCHITECTURE.md "x87"): registers hold the exact 80-bit image and the
+ * arithmetic is an exact 80-bit soft-float (fp/softfloat80.ts) honouring FCW.PC and FCW.RC,
+ * so results are bit-identical to hardware. f80ToNumber/numberToF80 below convert images
+ * to and from JS numbers for tools (they round to a double).
  */
 
 import { StateOff } from "./state-layout.js";

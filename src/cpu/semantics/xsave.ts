@@ -27,7 +27,7 @@ const enum Kind { FXSAVE, FXRSTOR, XSAVE, XSAVEC, XRSTOR }
 function dv(cpu: Cpu): DataView { return cpu.softmmu.view; }
 
 /** Write the x87 (comp 0) and/or SSE (comp 1) parts of the legacy region into IMAGE_BUF. */
-function saveLegacy(cpu: Cpu, x87: boolean, sse: boolean, mxcsr: boolean, xmmRegs: number): void {
+function saveLegacy(cpu: Cpu, x87: boolean, sse: boolean, mxcsr: boolean, xmmRegs: number, wide: boolean): void {
   const d = dv(cpu), s = cpu.state, B = IMAGE_BUF;
   if (x87) {
     const f = new X87(s);
@@ -35,8 +35,7 @@ function saveLegacy(cpu: Cpu, x87: boolean, sse: boolean, mxcsr: boolean, xmmReg
     d.setUint16(B + 2, f.statusWord(), true);
     d.setUint8(B + 4, s.get32(FpuOff.TAGV) & 0xff); // abridged tag: bit i = R_i not empty
     d.setUint8(B + 5, 0);
-    d.setUint16(B + 6, 0, true); // FOP
-    for (let o = 8; o < 24; o += 4) d.setUint32(B + o, 0, true); // FIP, FCS / FDP, FDS (not tracked)
+    f.savePointers(d, B, wide);
     for (let i = 0; i < 8; i++) {
       const src = fpuRegOff(f.phys(i)), o = B + 32 + i * 16;
       d.setUint32(o, s.get32(src) >>> 0, true);
@@ -52,7 +51,7 @@ function saveLegacy(cpu: Cpu, x87: boolean, sse: boolean, mxcsr: boolean, xmmReg
   if (sse) for (let r = 0; r < xmmRegs; r++) for (let k = 0; k < 16; k += 4) d.setUint32(B + 160 + r * 16 + k, s.get32(xmmOff(r) + k) >>> 0, true);
 }
 
-function loadLegacy(cpu: Cpu, x87: boolean, sse: boolean, xmmRegs: number): void {
+function loadLegacy(cpu: Cpu, x87: boolean, sse: boolean, xmmRegs: number, wide: boolean): void {
   const d = dv(cpu), s = cpu.state, B = IMAGE_BUF;
   if (x87) {
     const f = new X87(s);
@@ -61,6 +60,7 @@ function loadLegacy(cpu: Cpu, x87: boolean, sse: boolean, xmmRegs: number): void
     f.fsw = sw;
     f.top = (sw >> 11) & 7;
     const tags = d.getUint8(B + 4);
+    f.loadPointers(d, B, wide);
     for (let i = 0; i < 8; i++) {
       const dst = fpuRegOff(f.phys(i)), o = B + 32 + i * 16;
       s.set32(dst, d.getInt32(o, true));
@@ -86,7 +86,7 @@ const xsaveHelper = cpuHelper("xsave_family", [IrType.I32, IrType.I32, IrType.I3
   (cpu, kind, lo, hi, flags, mmuIdx) => {
     const s = cpu.state, d = dv(cpu);
     const gva = hi * 4294967296 + (lo >>> 0);
-    // FIP/FDP are not tracked (stored as 0), so the 32/64-bit (REX.W) image formats coincide.
+    // REX.W (flags bit 0): the 64-bit FIP/FDP image format, else FIP:FCS and FDP:FDS.
     const xmmRegs = flags & 2 ? 16 : 8;
     const fx = kind === Kind.FXSAVE || kind === Kind.FXRSTOR;
     if (!fx && !(s.cr4 & (1 << 18))) return cpu.softmmu.raise(Vec.UD);
@@ -98,7 +98,7 @@ const xsaveHelper = cpuHelper("xsave_family", [IrType.I32, IrType.I32, IrType.I3
     const rfbm = fx ? 3 : xcr0 & s.get32(StateOff.GPR) & XCR0_SUPPORTED;
     switch (kind as Kind) {
       case Kind.FXSAVE: case Kind.XSAVE: case Kind.XSAVEC: {
-        saveLegacy(cpu, (rfbm & 1) !== 0, (rfbm & 2) !== 0, fx || (rfbm & 2) !== 0, xmmRegs);
+        saveLegacy(cpu, (rfbm & 1) !== 0, (rfbm & 2) !== 0, fx || (rfbm & 2) !== 0, xmmRegs, (flags & 1) !== 0);
         if (kind === Kind.XSAVE) {
           const bv = d.getUint32(IMAGE_BUF + 512, true);
           d.setUint32(IMAGE_BUF + 512, ((bv & ~rfbm) | rfbm) >>> 0, true);
@@ -112,7 +112,7 @@ const xsaveHelper = cpuHelper("xsave_family", [IrType.I32, IrType.I32, IrType.I3
       case Kind.FXRSTOR: {
         const mx = d.getUint32(IMAGE_BUF + 24, true);
         if (mx & ~MXCSR_MASK) return cpu.softmmu.raise(Vec.GP, 0);
-        loadLegacy(cpu, true, true, xmmRegs);
+        loadLegacy(cpu, true, true, xmmRegs, (flags & 1) !== 0);
         s.set32(StateOff.MXCSR, mx);
         return;
       }
@@ -126,8 +126,8 @@ const xsaveHelper = cpuHelper("xsave_family", [IrType.I32, IrType.I32, IrType.I3
         const loadMx = compacted ? (rfbm & bvLo & 2) !== 0 : (rfbm & 2) !== 0;
         const mx = d.getUint32(IMAGE_BUF + 24, true);
         if (loadMx && mx & ~MXCSR_MASK) return cpu.softmmu.raise(Vec.GP, 0);
-        if (rfbm & 1) { if (bvLo & 1) loadLegacy(cpu, true, false, xmmRegs); else initX87(cpu); }
-        if (rfbm & 2) { if (bvLo & 2) loadLegacy(cpu, false, true, xmmRegs); else initSse(cpu, xmmRegs); }
+        if (rfbm & 1) { if (bvLo & 1) loadLegacy(cpu, true, false, xmmRegs, (flags & 1) !== 0); else initX87(cpu); }
+        if (rfbm & 2) { if (bvLo & 2) loadLegacy(cpu, false, true, xmmRegs, (flags & 1) !== 0); else initSse(cpu, xmmRegs); }
         if (loadMx) s.set32(StateOff.MXCSR, mx);
         else if (compacted && rfbm & 2) s.set32(StateOff.MXCSR, MXCSR_INIT);
         return;
