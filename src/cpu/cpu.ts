@@ -44,6 +44,10 @@ export interface CpuOptions {
 /** Most blocks compiled into one module on a miss (the missed block and its look-ahead). */
 export const MAX_BATCH = 32;
 
+/** Writes next to (not into) translated code after which a page counts as data (Cpu._codeWrite):
+ * high, because static-key patching writes many sites on a text page that were never translated. */
+const SMC_DATA_WRITES = 1024;
+
 /** Why run() returned; "debug": a host breakpoint or host single-step (cpu.debug.stopCause). */
 export type StopReason = "budget" | "halt" | "reset" | "stopped" | "debug";
 
@@ -112,16 +116,34 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     this.backend.buildRuntime(runtimeFunctions());
     this._computeEflags = this.backend.runtimeFunction("compute_eflags") as () => number;
     this.tbs = new TbCache(memory.buffer, (slot) => { if (slot) this.backend.freeSlot(slot); });
-    this.softmmu.onCodeWrite = (page) => {
-      const n = this.tbs.invalidatePage(page);
-      this.softmmu.codePages.delete(page);
-      if (n > 0) this.stats.smcWrites++;
-      return n > 0;
-    };
+    this.softmmu.onCodeWrite = (page, off, len) => this._codeWrite(page, off, len);
     this._translator = new X86Translator(this.softmmu, opts.decode, opts.semantics, opts.log);
     this._translator.isBreakpoint = (pc) => this.debug.isBreakpoint(pc);
     this.reset();
   }
+
+  /**
+   * A guest write hit a page with translated code: the blocks whose bytes it overlaps die
+   * (Linux patches static keys and alternatives in place all through boot; killing the whole
+   * page each time cost ~60k retranslations per boot). A page that keeps taking writes
+   * next to its code, not into it, is data now: after SMC_DATA_WRITES such writes all its
+   * blocks go, and with them the slow path its writes take while it holds code.
+   */
+  private _codeWrite(page: number, off: number, len: number): boolean {
+    let n = this.tbs.invalidateRange(page, off, len);
+    if (n === 0) {
+      const w = (this._dataWrites.get(page) ?? 0) + 1;
+      if (w >= SMC_DATA_WRITES) n = this.tbs.invalidatePage(page);
+      else this._dataWrites.set(page, w);
+    }
+    if (!this.tbs.hasCode(page)) {
+      this.softmmu.codePages.delete(page);
+      this._dataWrites.delete(page);
+    }
+    if (n > 0) this.stats.smcWrites++;
+    return n > 0;
+  }
+  private readonly _dataWrites = new Map<number, number>();
 
   /** The board side (TSC, APIC MSR hooks) for system-instruction helpers. */
   get bus(): CpuBus { return this._bus; }

@@ -29,8 +29,11 @@ export interface AccessWatch {
   access(gva: number, size: number, write: boolean): void;
 }
 
-/** Called when a write hits a physical page with translated code; returns true if any TB died. */
-export type CodeWriteHook = (physPage: number) => boolean;
+/**
+ * Called when a write of `len` bytes at offset `off` hits a physical page with translated
+ * code; returns true if any TB died.
+ */
+export type CodeWriteHook = (physPage: number, off: number, len: number) => boolean;
 
 export class SoftMmu {
   readonly tlb: SoftTlb;
@@ -125,7 +128,7 @@ export class SoftMmu {
 
   private _writePhys(gpa: number, size: number, src: number): void {
     const page = Math.floor(gpa / 4096);
-    if (this.codePages.has(page) && this.onCodeWrite(page)) this._codeInvalidated = true;
+    if (this.codePages.has(page) && this.onCodeWrite(page, gpa - page * 4096, size)) this._codeInvalidated = true;
     const off = this._bus.ramWasmOffset(gpa, true);
     if (off >= 0 && (gpa % 4096) + size <= 4096) {
       this._u8.copyWithin(off, src, src + size);

@@ -34,6 +34,20 @@ export interface TbStats {
 
 const TWO32 = 4294967296;
 
+/**
+ * Do the TB's bytes on physical page `page` overlap [off, off + len) of that page? A block
+ * that ends in an undecodable first instruction has no length: it depends on up to 15 bytes.
+ */
+function overlaps(tb: Tb, page: number, off: number, len: number): boolean {
+  const pages = tb.physPages;
+  if (pages.length > 2) return true;
+  const bytes = tb.guestBytes > 0 ? tb.guestBytes : 15;
+  const start = tb.physPc - pages[0]! * 4096;
+  const first = Math.min(bytes, 4096 - start);
+  if (page === pages[0] && off < start + first && off + len > start) return true;
+  return pages.length === 2 && page === pages[1] && off < bytes - first;
+}
+
 export class TbCache {
   readonly stats: TbStats = { translated: 0, invalidated: 0, jumpCacheFills: 0, lookupsHit: 0 };
   private readonly _byPc = new Map<number, Tb[]>();
@@ -149,6 +163,26 @@ export class TbCache {
       this._remove(tb, physPage);
       n++;
     }
+    this.stats.invalidated += n;
+    return n;
+  }
+
+  /**
+   * Invalidate the TBs whose guest bytes overlap [off, off + len) of a physical page (QEMU's
+   * tb_invalidate_phys_page_range): a patched jump site kills its block or two, not the page's
+   * hundreds. Returns how many died.
+   */
+  invalidateRange(physPage: number, off: number, len: number): number {
+    const set = this._byPage.get(physPage);
+    if (!set) return 0;
+    let n = 0;
+    for (const tb of set) {
+      if (!overlaps(tb, physPage, off, len)) continue;
+      set.delete(tb);
+      this._remove(tb, physPage);
+      n++;
+    }
+    if (set.size === 0) this._byPage.delete(physPage);
     this.stats.invalidated += n;
     return n;
   }

@@ -1,6 +1,6 @@
 /**
  * JIT behaviours the issue names: self-modifying code (including a block that rewrites
- * itself), a page fault in the middle of a block leaving precise state, and code running with a
+ * itself; a write invalidates only the blocks it overlaps), a page fault in the middle of a block leaving precise state, and code running with a
  * CS base (legacy modes), where RIP and branch targets are offsets in CS.
  */
 import { describe, expect, it } from "vitest";
@@ -43,6 +43,51 @@ describe("self-modifying code", () => {
     t.enterLongMode();
     t.run();
     expect(t.exitCode).toBe(50);
+  });
+});
+
+describe("self-modifying code: what a write invalidates", () => {
+  it("a patch kills only the blocks whose bytes it overlaps, not the rest of the page", () => {
+    const t = createTestCpu();
+    t.load(0x100000, nasm(`
+      xor ebx, ebx
+      mov ecx, 3
+    again:
+      call f
+      add ebx, eax
+      mov byte [rel f + 1], 20   ; the loop's own block, on the same page, is not hit
+      dec ecx
+      jnz again
+      mov eax, ebx
+      ${exitAl}
+      align 64
+    f:
+      mov eax, 10
+      ret`));
+    t.enterLongMode();
+    t.run();
+    expect(t.exitCode).toBe(50);
+    // f's block dies at each of the three patches; the loop keeps running the block it is in
+    expect(t.cpu.tbs.stats.invalidated).toBe(3);
+    expect(t.cpu.stats.smcWrites).toBe(3);
+  });
+
+  it("a page that keeps taking writes next to its code is treated as data after 1024 of them", () => {
+    const t = createTestCpu();
+    t.load(0x100000, nasm(`
+      mov ecx, 2100
+    l:
+      mov [rel data], ecx        ; same page as the loop, no code at these bytes
+      dec ecx
+      jnz l
+      mov eax, [rel data]
+      ${exitAl}
+    data: dd 0`));
+    t.enterLongMode();
+    t.run();
+    expect(t.exitCode).toBe(1);
+    // writes 1024 and 2048 (counted afresh after each retranslation of the loop) flush the page
+    expect(t.cpu.stats.smcWrites).toBe(2);
   });
 });
 
