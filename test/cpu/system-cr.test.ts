@@ -6,14 +6,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const R = 0x5000;
 /** IDT with #UD/#GP/#PF handlers that log and skip r15 bytes; 0x40000000 mapped by PT 0x14000. */
 const PRELUDE = `
-  lea rax, [rel idt]
-  mov [rel idt_desc + 2], rax
-  lidt [rel idt_desc]
+  call load_idt
   mov edi, 6
   lea rsi, [rel ud_handler]
   call set_gate
@@ -62,25 +61,7 @@ ud_handler:
   call log
   add [rsp], r15
   iretq
-set_gate:
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov word [rdi + 4], 0x8e00
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
-  ret
-idt_desc:
-  dw 256 * 16 - 1
-  dq 0
-align 16
-idt: times 256 * 16 db 0
-`;
+` + IDT64;
 
 const PROGRAM = PRELUDE + `
   mov rbx, 0x40000000

@@ -9,6 +9,7 @@
 import { describe, expect, it } from "vitest";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { StateOff } from "../../src/cpu/state-layout.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const R = 0x5000;
@@ -22,9 +23,7 @@ const PROGRAM = `
 align 8
   dq ${LABELS.join(", ")}
 start:
-  lea rax, [rel idt]
-  mov [rel idt_desc + 2], rax
-  lidt [rel idt_desc]
+  call load_idt
   mov edi, 1
   lea rsi, [rel db_handler]
   call set_gate
@@ -216,30 +215,12 @@ db_handler:
   pop rax
   iretq
 
-set_gate:
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov word [rdi + 4], 0x8e00
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
-  ret
 align 16
 watch: dq 0
 watch2: dq 0
   dw 0
 watch3: dw 0
-idt_desc:
-  dw 256 * 16 - 1
-  dq 0
-align 16
-idt: times 256 * 16 db 0
-`;
+` + IDT64;
 
 const TF = 0x100, RF = 0x10000;
 const B = (n: number) => 0xffff0ff0 | (1 << n);

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const PROGRAM = `
@@ -19,15 +20,13 @@ const PROGRAM = `
   mov ax, 0x10
   mov ds, ax
   mov ss, ax
-  lea rax, [rel idt]
-  mov [rel idt_desc + 2], rax
-  lidt [rel idt_desc]
+  call load_idt
   mov edi, 0x80
   lea rsi, [rel compat_int]
-  call set_gate
+  call set_gate3
   mov edi, 0x81
   lea rsi, [rel final_int]
-  call set_gate
+  call set_gate3
   ; TSS at 0x38
   lea rax, [rel tss]
   mov word [rel tss_d], 103
@@ -158,18 +157,11 @@ cbad:
   ud2
 bits 64
 
-set_gate:
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov word [rdi + 4], 0xee00   ; DPL 3 interrupt gate
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
+set_gate3:                  ; a DPL 3 interrupt gate
+  push rdx
+  mov edx, 0xee00
+  call set_gate_attr
+  pop rdx
   ret
 
 gateptr: dd 0
@@ -189,18 +181,13 @@ gdt_end:
 gdt_desc:
   dw gdt_end - gdt - 1
   dq gdt
-idt_desc:
-  dw 256 * 16 - 1
-  dq 0
 align 16
 tss:
   dd 0
   dq 0x70000
   times 102 - 12 db 0
   dw 104
-align 16
-idt: times 256 * 16 db 0
-`;
+` + IDT64;
 
 describe("long-mode gates and fast system calls", () => {
   it("IRETQ to compatibility mode, INT, SYSRET32, SYSENTER, SYSEXIT64, call gate and far RETQ", () => {

@@ -10,27 +10,11 @@ import type { InterruptSource } from "../../src/devices/cpu-interrupts.js";
 import type { CpuBus } from "../../src/cpu/bus.js";
 import { RunWord } from "../../src/cpu/state-layout.js";
 import { createTestCpu, type TestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
-/** Common 64-bit prologue: IDT at `idt` (256 gates), `set_gate` (rdi = vector, rsi = handler). */
+/** Common 64-bit library: the IDT (test/helpers/idt64.ts) and print_hex4. */
 const IDT_LIB = `
-set_gate:                 ; rdi = vector, rsi = handler address
-  push rax
-  push rdi
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov word [rdi + 4], 0x8e00   ; present, DPL 0, 64-bit interrupt gate
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
-  pop rdi
-  pop rax
-  ret
 print_hex4:               ; al low nibble as a hex digit on port 0xE9
   and al, 0xf
   add al, '0'
@@ -40,17 +24,7 @@ print_hex4:               ; al low nibble as a hex digit on port 0xE9
 .d:
   out 0xe9, al
   ret
-load_idt:
-  lea rax, [rel idt]
-  mov [rel idt_desc + 2], rax
-  lidt [rel idt_desc]
-  ret
-align 8
-idt_desc: dw 256 * 16 - 1
-  dq 0
-align 16
-idt: times 256 * 16 db 0
-`;
+` + IDT64;
 
 function run64(src: string, setup?: (t: TestCpu) => void, budget = 500_000) {
   const t = createTestCpu();

@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const KERNEL = `
@@ -23,21 +24,19 @@ const KERNEL = `
   mov es, ax
   mov ss, ax
   ; IDT
-  lea rax, [rel idt]
-  mov [rel idt_desc + 2], rax
-  lidt [rel idt_desc]
+  call load_idt
   mov edi, 13
   lea rsi, [rel gp_handler]
   mov edx, 0x8e00
-  call set_gate
+  call set_gate_attr
   mov edi, 1
   lea rsi, [rel db_handler]
   mov edx, 0x8e00
-  call set_gate
+  call set_gate_attr
   mov edi, 0x80
   lea rsi, [rel int80_handler]
   mov edx, 0xee00                ; DPL 3 interrupt gate
-  call set_gate
+  call set_gate_attr
   ; 64-bit TSS descriptor at 0x30
   lea rax, [rel tss]
   mov word [rel tss_desc], 103
@@ -189,19 +188,6 @@ kbad:
   mov al, 0xbd
   out 0xf4, al
 
-set_gate:                   ; edi = vector, rsi = handler, edx = type/attr word
-  shl rdi, 4
-  lea rdi, [rel idt + rdi]
-  mov rax, rsi
-  mov [rdi], ax
-  mov word [rdi + 2], 0x08
-  mov [rdi + 4], dx
-  shr rax, 16
-  mov [rdi + 6], ax
-  shr rax, 16
-  mov [rdi + 8], eax
-  mov dword [rdi + 12], 0
-  ret
 
 align 8
 gdt:
@@ -217,18 +203,13 @@ gdt_end:
 gdt_desc:
   dw gdt_end - gdt - 1
   dq gdt
-idt_desc:
-  dw 256 * 16 - 1
-  dq 0
 align 16
 tss:
   dd 0
   dq 0x70000                ; RSP0
   times 102 - 12 db 0
   dw 104                    ; I/O map base beyond the limit: no bitmap
-align 16
-idt: times 256 * 16 db 0
-`;
+` + IDT64;
 
 describe("CPL 3 and back", () => {
   it("IRETQ to CPL 3, SYSCALL/SYSRETQ, #GP from user OUT, INT 0x80 with the TSS.RSP0 stack switch", () => {
