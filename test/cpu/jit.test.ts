@@ -9,6 +9,23 @@ import { nasm } from "../helpers/nasm.js";
 
 const exitAl = "mov dx, 0xf4\n out dx, al\n hlt";
 
+/** Calls f three times and patches f's immediate (on the loop's own page) after each call. */
+const PATCH_LOOP = (): Uint8Array => nasm(`
+  xor ebx, ebx
+  mov ecx, 3
+again:
+  call f              ; returns 10 the first time, then 20 after the patch
+  add ebx, eax
+  mov byte [rel f + 1], 20
+  dec ecx
+  jnz again
+  mov eax, ebx        ; 10 + 20 + 20
+  ${exitAl}
+  align 64
+f:
+  mov eax, 10
+  ret`);
+
 describe("self-modifying code", () => {
   it("a block that rewrites an instruction later in itself runs the new instruction", () => {
     const t = createTestCpu();
@@ -25,21 +42,7 @@ describe("self-modifying code", () => {
 
   it("code patched after it was translated and run is retranslated", () => {
     const t = createTestCpu();
-    t.load(0x100000, nasm(`
-      xor ebx, ebx
-      mov ecx, 3
-    again:
-      call f              ; returns 10 the first time, then 20 after the patch
-      add ebx, eax
-      mov byte [rel f + 1], 20
-      dec ecx
-      jnz again
-      mov eax, ebx        ; 10 + 20 + 20
-      ${exitAl}
-      align 64
-    f:
-      mov eax, 10
-      ret`));
+    t.load(0x100000, PATCH_LOOP());
     t.enterLongMode();
     t.run();
     expect(t.exitCode).toBe(50);
@@ -49,21 +52,7 @@ describe("self-modifying code", () => {
 describe("self-modifying code: what a write invalidates", () => {
   it("a patch kills only the blocks whose bytes it overlaps, not the rest of the page", () => {
     const t = createTestCpu();
-    t.load(0x100000, nasm(`
-      xor ebx, ebx
-      mov ecx, 3
-    again:
-      call f
-      add ebx, eax
-      mov byte [rel f + 1], 20   ; the loop's own block, on the same page, is not hit
-      dec ecx
-      jnz again
-      mov eax, ebx
-      ${exitAl}
-      align 64
-    f:
-      mov eax, 10
-      ret`));
+    t.load(0x100000, PATCH_LOOP());
     t.enterLongMode();
     t.run();
     expect(t.exitCode).toBe(50);
