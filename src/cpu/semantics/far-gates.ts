@@ -25,7 +25,7 @@ const TYPE_RW = 2;
 export interface StackCursor { base: number; sp: number; mask: number; mmu: number; lo: number; hi: number; err: number }
 
 export function stackOf(cpu: Cpu, ss: SegmentCache, sp: number, cpl: number, flat64: boolean, err = 0): StackCursor {
-  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl), lo: 0, hi: Infinity, err };
+  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl), lo: -Infinity, hi: Infinity, err };
   const mask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
   const pm = (cpu.state.cr0 & 1) !== 0 && !(cpu.state.eflagsRest & Eflag.VM);
   const [, , lo, hi] = segmentBounds(ss.limit, ss.attr, pm);
@@ -115,7 +115,7 @@ export function callGateInner(cpu: Cpu, g: Gate, ip: number, oldCsSel: number, r
   const newCpl = g.dpl;
   const newRsp = rdMem64(cpu, s.seg(SegIndex.TR).base + 4 + newCpl * 8);
   if (!canonical(newRsp)) fault(cpu, Vec.SS, 0);
-  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0, lo: 0, hi: Infinity, err: 0 };
+  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0, lo: -Infinity, hi: Infinity, err: 0 };
   pushS(cpu, st, s.seg(SegIndex.SS).selector, 8);
   pushS(cpu, st, s.reg(4), 8);
   pushS(cpu, st, oldCsSel, 8);

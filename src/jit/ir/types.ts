@@ -62,8 +62,11 @@ export const enum TbExit {
   MISS = 4,
 }
 
-/** The slow paths' size/MMU argument: size in bits 0-3, MMU index in 4-7, then the stack flag. */
-export const enum SizeMmu { SIZE_MASK = 0xf, MMU_SHIFT = 4, MMU_MASK = 0xf0, STACK = 0x100 }
+/**
+ * The slow paths' size/MMU argument: size in bits 0-3, MMU index (0/1) in bit 4, the stack flag
+ * in bit 5 (every value stays below 64: a one-byte i32.const in the generated code).
+ */
+export const enum SizeMmu { SIZE_MASK = 0xf, MMU_SHIFT = 4, MMU_MASK = 0x10, STACK = 0x20 }
 
 /** What the softmmu slow paths return to generated code. */
 export const enum SlowStatus { OK = 0, FAULT = 1, CODE_INVALIDATED = 2 }
