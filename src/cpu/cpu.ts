@@ -405,7 +405,7 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     const csBase = hflags & HFlag.CS64 ? 0 : s.seg(SegIndex.CS).base;
     const csLimit = hflags & HFlag.CS64 ? 0xffffffff : s.seg(SegIndex.CS).limit;
     const rip = s.rip;
-    if (rip > csLimit) {
+    if (!(hflags & HFlag.CS64) && rip > csLimit) {
       this.softmmu.raise(Vec.GP, 0); // fetch beyond the CS limit (SDM vol 3 5.3)
       return;
     }

@@ -5,12 +5,12 @@
  * G = 1 limit scaling, writes to read-only data and code, reads of execute-only code, null
  * selectors, SS-relative accesses (#SS instead of #GP), stack pushes and pops beyond the stack
  * limits, code fetch and near branches beyond the CS limit. Then real mode (64 KiB wrap, unreal
- * mode) and long mode (non-canonical #GP vs #SS).
+ * mode) and long mode (non-canonical #GP vs #SS, code above 4 GiB) and compatibility mode.
  */
 import { describe, expect, it } from "vitest";
 import { SegAttr } from "../../src/cpu/cpu-state.js";
 import { SegIndex } from "../../src/cpu/state-layout.js";
-import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { createTestCpu, TestLayout } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 import { runFaultCases, type Descriptor, type FaultCase } from "../helpers/pm-fault-cases.js";
 
@@ -230,6 +230,14 @@ describe("long mode", () => {
     const gate = (label: string): string => `dw (${label} - $$ + 0x100000) & 0xffff, 0x08, 0x8e00, 0x10\ndd 0, 0`;
     t.load(0x100000, nasm(`
       lidt [rel idtr]
+      mov rax, high + 0x100000000   ; code above 4 GiB: no CS limit in 64-bit mode
+      jmp rax
+    high:
+      mov al, 'H'
+      out 0xe9, al
+      mov rax, low
+      jmp rax
+    low:
       mov rax, 0x800000000000
       lea rbx, [rel r1]
       mov [rel resume], rbx
@@ -285,8 +293,10 @@ describe("long mode", () => {
       ${gate("h_gp")}
     `));
     t.enterLongMode();
+    const dv = new DataView(t.ram.buffer, t.ram.byteOffset);
+    dv.setUint32(TestLayout.PDPT + 4 * 8, TestLayout.PD | 3, true); // 4 GiB + x -> x
     t.run(100_000);
-    expect(String.fromCharCode(...t.console)).toBe("GSSGG");
+    expect(String.fromCharCode(...t.console)).toBe("HGSSGG");
     expect(t.exitCode).toBe(1);
   });
 });
