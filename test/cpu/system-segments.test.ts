@@ -59,6 +59,7 @@ const CASES: [FaultCase, number][] = [
   [{ name: "G=1: byte at 0x1fff", code: withDs("SEL_G4K", ".at: mov al, [0x1fff]") }, NONE],
   [{ name: "G=1: word across 0x1fff", code: withDs("SEL_G4K", ".at: mov ax, [0x1fff]") }, GP],
   [{ name: "G=1: byte at 0x2000", code: withDs("SEL_G4K", ".at: mov al, [0x2000]") }, GP],
+  [{ name: "DS load sets the accessed bit", code: withDs("SEL_UP32", "  mov cx, SEL_UP32\n  lar eax, ecx\n  test eax, 0x100\n  jnz .ok\n.at: ud2\n.ok:") }, NONE],
   // types
   [{ name: "read-only data: read", code: withDs("SEL_RO", ".at: mov eax, [0x10]") }, NONE],
   [{ name: "read-only data: store", code: withDs("SEL_RO", ".at: mov [0x10], eax") }, GP],
