@@ -4,7 +4,7 @@
  * and expand-down data segments with B = 1 and B = 0 (byte/word/dword at and across the limit),
  * G = 1 limit scaling, writes to read-only data and code, reads of execute-only code, null
  * selectors, SS-relative accesses (#SS instead of #GP), stack pushes and pops beyond the stack
- * limits, code fetch and near branches beyond the CS limit. Then real mode (64 KiB wrap, unreal
+ * limits, code fetch and near branches beyond the CS limit, 16-bit code. Then real mode (64 KiB wrap, unreal
  * mode) and long mode (non-canonical #GP vs #SS, code above 4 GiB) and compatibility mode.
  */
 import { describe, expect, it } from "vitest";
@@ -88,6 +88,9 @@ const CASES: [FaultCase, number][] = [
   [{ name: "expand-down stack: near call", code: withSs("SEL_STKDN", 0x1003, ".at: call case_0") }, SS],
   [{ name: "expand-down stack: PUSHAD", code: withSs("SEL_STKDN", 0x1010, ".at: pushad") }, SS],
   [{ name: "expand-down stack: ENTER", code: withSs("SEL_STKDN", 0x1002, ".at: enter 4, 0") }, SS],
+  // 16-bit code (CS 0x33: D = 0, limit 0xffff)
+  [{ name: "16-bit code: word at 0xffff of a 64 KiB segment", code: withDs("SEL_RO", "  jmp 0x33:c16_read"), at: "c16_read" }, GP],
+  [{ name: "16-bit code: 32-bit near jump beyond 0xffff", code: "  jmp 0x33:c16_jmp", at: "c16_jmp" }, GP],
   // CS limit
   [{ name: "fetch across the CS limit", code: "  jmp SEL_LIMCODE:lim_entry", at: "lim_insn" }, GP],
   [{ name: "near JMP beyond the CS limit", code: "  jmp SEL_LIMCODE:lim_jmp", at: "lim_jmp" }, GP],
@@ -120,6 +123,10 @@ lim_far:
   hlt
 lim_back:
   jmp [0x7000c]
+bits 16
+c16_read: mov ax, [0xffff]
+c16_jmp: jmp dword 0x12345
+bits 32
 `;
 
 describe("segment limit and type checks in 32-bit protected mode", () => {
