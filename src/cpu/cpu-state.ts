@@ -6,7 +6,9 @@
  */
 
 import { WasmLayout } from "../memory/wasm-layout.js";
-import { GPR_NAMES, HFlag, MsrSlot, RunWord, SegIndex, SegOff, StateOff, gprOff, msrOff, runOff, segOff } from "./state-layout.js";
+import {
+  GPR_NAMES, HFlag, MsrSlot, RunWord, SegBound, SegIndex, SegOff, StateOff, gprOff, msrOff, runOff, segBoundOff, segOff,
+} from "./state-layout.js";
 import { Eflag, CC_OP_EFLAGS } from "./flags.js";
 
 const TWO32 = 4294967296;
@@ -24,6 +26,32 @@ export const enum SegAttr {
   AVL = 1 << 12, L = 1 << 13, DB = 1 << 14, G = 1 << 15,
   /** Convenience: a code segment's type has bit 3 set. */
   CODE = 1 << 3,
+}
+
+/** [readLo, readHi, writeLo, writeHi]: offsets an access may touch (lo > hi: none). */
+export type SegBounds = readonly [number, number, number, number];
+const NO_ACCESS = [1, 0] as const;
+const FLAT = 0xffffffff;
+
+/**
+ * The offsets ordinary data accesses through a segment may touch (SDM vol 3 5.3 limit checking,
+ * 5.4 type checking). Real mode and virtual-8086 mode: [0, limit] for reads and writes (the
+ * cached limit: "unreal mode" keeps a big one). Protected mode: nothing through an unusable
+ * (null-loaded, not present) or system segment; code segments are never writable and readable
+ * only with type.R; data segments are readable, writable with type.W, and expand-down ones
+ * cover limit+1 .. 0xFFFF or 0xFFFFFFFF (B bit).
+ */
+export function segmentBounds(limit: number, attr: number, protectedMode: boolean): SegBounds {
+  if (!protectedMode) return [0, limit, 0, limit];
+  if (!(attr & SegAttr.P) || !(attr & SegAttr.S)) return [...NO_ACCESS, ...NO_ACCESS];
+  const type = attr & SegAttr.TYPE_MASK;
+  if (type & SegAttr.CODE) return type & 2 ? [0, limit, ...NO_ACCESS] : [...NO_ACCESS, ...NO_ACCESS];
+  let range: readonly [number, number] = [0, limit];
+  if (type & 4) {
+    const top = attr & SegAttr.DB ? FLAT : 0xffff;
+    range = limit >= top ? NO_ACCESS : [limit + 1, top];
+  }
+  return [...range, ...(type & 2 ? range : NO_ACCESS)];
 }
 
 export class CpuState {
@@ -119,8 +147,26 @@ export class CpuState {
     if (!(h & HFlag.CS64)) {
       const anyBase = [SegIndex.ES, SegIndex.SS, SegIndex.DS].some((i) => this.getNum(segOff(i, SegOff.BASE)) !== 0);
       if (anyBase || !(h & HFlag.PE) || h & HFlag.VM86) h |= HFlag.ADDSEG;
+      h |= this._updateSegBounds((h & HFlag.PE) !== 0 && !(h & HFlag.VM86));
     }
     this.set32(StateOff.HFLAGS, h);
+  }
+
+  /**
+   * Store the access bounds of ES..GS (SEG_BOUNDS, read by generated limit checks) and return
+   * the hflags SEGCHK bits of the segments that are not flat 4 GiB read/write ones.
+   */
+  private _updateSegBounds(protectedMode: boolean): number {
+    let h = 0;
+    for (let i = SegIndex.ES; i <= SegIndex.GS; i++) {
+      const [rl, rh, wl, wh] = segmentBounds(this.get32(segOff(i, SegOff.LIMIT)) >>> 0, this.get32(segOff(i, SegOff.ATTR)), protectedMode);
+      this.set32(segBoundOff(i, SegBound.READ_LO), rl);
+      this.set32(segBoundOff(i, SegBound.READ_HI), rh);
+      this.set32(segBoundOff(i, SegBound.WRITE_LO), wl);
+      this.set32(segBoundOff(i, SegBound.WRITE_HI), wh);
+      if (rl !== 0 || rh !== FLAT || wl !== 0 || wh !== FLAT) h |= HFlag.SEGCHK << i;
+    }
+    return h;
   }
 
   /** `info registers`-style dump of the general registers (lazy flags not evaluated here). */

@@ -27,7 +27,7 @@ import { fpuPowerOn } from "./x87-fpu.js";
 import { CpuModel, type CpuModelOptions } from "./cpuid.js";
 import { mcaReset } from "./mca.js";
 import { MsrFile } from "./msr-file.js";
-import { HFlag, Inhibit, Nmi, RunWord, SegIndex, StateOff } from "./state-layout.js";
+import { HFlag, Inhibit, Nmi, RunWord, SegIndex, SegOff, StateOff, segOff } from "./state-layout.js";
 
 export interface CpuOptions {
   memory: WebAssembly.Memory;
@@ -209,16 +209,19 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     // Linked blocks jump to each other without the jump cache: after a change of mode the next
     // block's prologue must see an exit request, so execution re-enters through the dispatcher.
     if (this.state.hflags !== old) this.requestExit();
-    // The jump cache is keyed by RIP and hflags only: a new CS base (legacy modes) must not
-    // reach blocks translated under the old one.
+    // The jump cache is keyed by RIP and hflags only: a new CS base or limit (legacy modes) must
+    // not reach blocks translated under the old one.
     const csBase = this.state.seg(SegIndex.CS).base;
-    if (csBase !== this._lastCsBase) {
+    const csLimit = this.state.hflags & HFlag.CS64 ? 0xffffffff : this.state.get32(segOff(SegIndex.CS, SegOff.LIMIT)) >>> 0;
+    if (csBase !== this._lastCsBase || csLimit !== this._lastCsLimit) {
       this._lastCsBase = csBase;
+      this._lastCsLimit = csLimit;
       this.tbs?.flushJumpCache();
       this.requestExit();
     }
   }
   private _lastCsBase = 0;
+  private _lastCsLimit = 0;
 
   /**
    * Flush the TLB, and with it the jump cache: the jump cache is keyed by virtual RIP, so after
@@ -452,14 +455,19 @@ export class Cpu extends Disposable implements CpuInterruptSink {
     const s = this.state;
     const hflags = s.hflags;
     const csBase = hflags & HFlag.CS64 ? 0 : s.seg(SegIndex.CS).base;
+    const csLimit = hflags & HFlag.CS64 ? 0xffffffff : s.seg(SegIndex.CS).limit;
     const rip = s.rip;
+    if (!(hflags & HFlag.CS64) && rip > csLimit) {
+      this.softmmu.raise(Vec.GP, 0); // fetch beyond the CS limit (SDM vol 3 5.3)
+      return;
+    }
     const pc = hflags & HFlag.CS64 ? rip : (csBase + rip) % 4294967296;
     const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
     const physPc = this.softmmu.translate(pc, 2, mmuIdx);
     if (physPc < 0) return; // #PF/#GP pending
-    let tb = this.tbs.find(pc, physPc, hflags, csBase);
+    let tb = this.tbs.find(pc, physPc, hflags, csBase, csLimit);
     if (!tb) {
-      const root = this._translator.translate(pc, hflags, false, csBase);
+      const root = this._translator.translate(pc, hflags, false, csBase, csLimit);
       if (!root) return; // the first instruction faulted: exception pending
       const batch = [{ pc, rip, t: root }];
       const seen = new Set<number>([pc]);
@@ -470,8 +478,8 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           seen.add(next);
           const nextPc = hflags & HFlag.CS64 ? next : (csBase + next) % 4294967296;
           const phys = this.softmmu.probe(nextPc, mmuIdx);
-          if (phys < 0 || !pages.has(Math.floor(phys / 4096)) || this.tbs.find(nextPc, phys, hflags, csBase)) continue;
-          const t = this._translator.translate(nextPc, hflags, true, csBase);
+          if (phys < 0 || !pages.has(Math.floor(phys / 4096)) || this.tbs.find(nextPc, phys, hflags, csBase, csLimit)) continue;
+          const t = this._translator.translate(nextPc, hflags, true, csBase, csLimit);
           if (t) batch.push({ pc: nextPc, rip: next, t });
         }
       }
@@ -483,14 +491,14 @@ export class Cpu extends Disposable implements CpuInterruptSink {
           const nextPc = hflags & HFlag.CS64 ? next : (csBase + next) % 4294967296;
           if (inBatch.has(next) || Math.floor(nextPc / 4096) !== Math.floor(x.pc / 4096)) continue;
           const phys = this.softmmu.probe(nextPc, mmuIdx);
-          const old = phys < 0 ? undefined : this.tbs.find(nextPc, phys, hflags, csBase);
+          const old = phys < 0 ? undefined : this.tbs.find(nextPc, phys, hflags, csBase, csLimit);
           if (old && old.slot) externs.push({ rip: next, slot: old.slot });
         }
       }
       const slots = this.backend.compileBatch({ csBase, blocks: batch.map((x) => ({ unit: x.t.unit, rip: x.rip })), externs });
       batch.forEach((x, i) => {
         const t = x.t;
-        const made: Tb = { pc: x.pc, rip: x.rip, hflags, csBase, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slots[i]!, lookups: 0 };
+        const made: Tb = { pc: x.pc, rip: x.rip, hflags, csBase, csLimit, physPages: t.physPages, physPc: t.physPc, guestBytes: t.guestBytes, insns: t.insns, slot: slots[i]!, lookups: 0 };
         this.tbs.insert(made);
         if (i === 0) tb = made;
         for (const p of t.physPages) {

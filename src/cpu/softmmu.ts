@@ -9,7 +9,7 @@
  * entry carries TlbFlag.CODE and every write comes here).
  */
 
-import { SlowStatus } from "../jit/ir/types.js";
+import { SizeMmu, SlowStatus } from "../jit/ir/types.js";
 import { SoftTlb } from "../memory/tlb.js";
 import { TlbFlag, WasmLayout } from "../memory/wasm-layout.js";
 import type { CpuMemoryBus } from "./bus.js";
@@ -69,11 +69,12 @@ export class SoftMmu {
 
   /**
    * Translate a linear address for an access of one page at most, filling the TLB.
-   * Returns the physical address or -1 with the exception pending.
+   * Returns the physical address or -1 with the exception pending. A non-canonical address is
+   * #GP(0), or #SS(0) for an access through the stack segment (`stack`, SDM vol 3 6.15).
    */
-  translate(gva: number, access: Access, mmuIdx: number): number {
+  translate(gva: number, access: Access, mmuIdx: number, stack = false): number {
     if (gva >= 2 ** 47 || gva < -(2 ** 47)) {
-      this.raise(Vec.GP, 0);
+      this.raise(stack ? Vec.SS : Vec.GP, 0);
       return -1;
     }
     const mmu = this.mmu;
@@ -146,14 +147,14 @@ export class SoftMmu {
    * Access `size` bytes at `gva` through the scratch buffer at `buf` (a Wasm address).
    * Both pages of a page-crossing access are translated before any byte moves.
    */
-  access(gva: number, size: number, access: Access, mmuIdx: number, buf: number): boolean {
+  access(gva: number, size: number, access: Access, mmuIdx: number, buf: number, stack = false): boolean {
     const inPage = 4096 - (((gva % 4096) + 4096) % 4096);
     const first = Math.min(size, inPage);
-    const gpa1 = this.translate(gva, access, mmuIdx);
+    const gpa1 = this.translate(gva, access, mmuIdx, stack);
     if (gpa1 < 0) return false;
     let gpa2 = -1;
     if (first < size) {
-      gpa2 = this.translate(gva + first, access, mmuIdx);
+      gpa2 = this.translate(gva + first, access, mmuIdx, stack);
       if (gpa2 < 0) return false;
     }
     if (this.watch && access !== Access.EXEC) this.watch.access(gva, size, access === Access.WRITE);
@@ -169,20 +170,21 @@ export class SoftMmu {
 
   /** Generated code's load slow path: value to SCRATCH_BASE (zero-extended to 8 bytes). */
   ldSlow(lo: number, hi: number, sizeMmu: number): number {
-    const size = sizeMmu & 15, mmuIdx = sizeMmu >> 4;
+    const size = sizeMmu & SizeMmu.SIZE_MASK, mmuIdx = (sizeMmu & SizeMmu.MMU_MASK) >> SizeMmu.MMU_SHIFT;
     this._dv.setInt32(WasmLayout.SCRATCH_BASE, 0, true);
     this._dv.setInt32(WasmLayout.SCRATCH_BASE + 4, 0, true);
-    return this.access(hi * TWO32 + (lo >>> 0), size, Access.READ, mmuIdx, WasmLayout.SCRATCH_BASE) ? SlowStatus.OK : SlowStatus.FAULT;
+    const stack = (sizeMmu & SizeMmu.STACK) !== 0;
+    return this.access(hi * TWO32 + (lo >>> 0), size, Access.READ, mmuIdx, WasmLayout.SCRATCH_BASE, stack) ? SlowStatus.OK : SlowStatus.FAULT;
   }
 
   /** Generated code's store slow path. */
   stSlow(lo: number, hi: number, sizeMmu: number, vlo: number, vhi: number): number {
-    const size = sizeMmu & 15, mmuIdx = sizeMmu >> 4;
+    const size = sizeMmu & SizeMmu.SIZE_MASK, mmuIdx = (sizeMmu & SizeMmu.MMU_MASK) >> SizeMmu.MMU_SHIFT;
     const buf = WasmLayout.SCRATCH_BASE + 8;
     this._dv.setInt32(buf, vlo, true);
     this._dv.setInt32(buf + 4, vhi, true);
     this._codeInvalidated = false;
-    if (!this.access(hi * TWO32 + (lo >>> 0), size, Access.WRITE, mmuIdx, buf)) return SlowStatus.FAULT;
+    if (!this.access(hi * TWO32 + (lo >>> 0), size, Access.WRITE, mmuIdx, buf, (sizeMmu & SizeMmu.STACK) !== 0)) return SlowStatus.FAULT;
     return this._codeInvalidated ? SlowStatus.CODE_INVALIDATED : SlowStatus.OK;
   }
 

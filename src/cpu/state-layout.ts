@@ -23,7 +23,9 @@
  *  0x400  mxcsr          i32
  *  0x410  x87            fpr[8] as 16-byte slots (80-bit images), then control/status/TOP/tag
  *                        words, pointers and two 16-byte scratch slots (fpu-state.ts FpuOff)
- *  0x4E0  free up to 0x5F8
+ *  0x4E0  free up to 0x590
+ *  0x590  segBounds[6]   per data-access segment (ES..GS): read lo/hi, write lo/hi (u32 offsets;
+ *                        lo > hi = no access), derived from the caches by CpuState.updateHflags
  *  0x5F8  divScratch     i64  the 64-bit divisor handed to the div128 helper (muldiv.ts)
  *  0x600  end (STATE_SIZE is 0x2000; the rest is reserved)
  */
@@ -55,6 +57,7 @@ export const enum StateOff {
   XMM = 0x300,
   MXCSR = 0x400,
   FPU = 0x410,
+  SEG_BOUNDS = 0x590,
   DIV_SCRATCH = 0x5f8,
   END = 0x600,
 }
@@ -133,7 +136,17 @@ export const enum HFlag {
   TF = 1 << 11, // EFLAGS.TF: one-instruction blocks that report single-step traps (debug.ts)
   DEBUG = 1 << 12, // breakpoints armed: one-instruction blocks, execute-breakpoint checks, RF
   HSTEP = 1 << 13, // the host debugger single-steps
+  /**
+   * SEGCHK << seg (ES..GS, Seg numbering): accesses through that segment get an inline limit and
+   * type check against its SEG_BOUNDS (legacy and compatibility modes, unless the segment is a
+   * flat 4 GiB read/write one). Six bits, 14..19.
+   */
+  SEGCHK = 1 << 14,
 }
+
+/** Offsets of one segment's access bounds in SEG_BOUNDS (i32 each, unsigned). */
+export const enum SegBound { READ_LO = 0, READ_HI = 4, WRITE_LO = 8, WRITE_HI = 12, SIZE = 16 }
+export const segBoundOff = (seg: number, field: SegBound): number => StateOff.SEG_BOUNDS + seg * SegBound.SIZE + field;
 
 export const GPR_NAMES = ["rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"] as const;
 

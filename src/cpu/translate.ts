@@ -17,7 +17,7 @@ import { Eflag } from "./flags.js";
 import { HFlag, RunWord, StateOff, runOff } from "./state-layout.js";
 import type { SoftMmu } from "./softmmu.js";
 import { Vec } from "./softmmu.js";
-import { endBlock, type X86Ctx } from "./semantics/context.js";
+import { endBlock, segmentAccess, type X86Ctx } from "./semantics/context.js";
 
 export type SemanticsFn = (ctx: X86Ctx) => void;
 export type SemanticsTable = Partial<Record<Mnemonic, SemanticsFn>>;
@@ -38,15 +38,19 @@ export interface TranslatedBlock {
 
 export const codeMode = (hflags: number): CodeMode => (hflags & HFlag.CS64 ? 64 : hflags & HFlag.CS32 ? 32 : 16);
 
-/** Reads code bytes page by page through the softmmu, remembering the physical pages. */
+/**
+ * Reads code bytes page by page through the softmmu, remembering the physical pages. Outside
+ * 64-bit code a byte beyond the CS limit (offset = gva - csBase) is not fetchable (-2: #GP).
+ */
 class PageCodeReader implements CodeReader {
   pages: number[] = [];
   faultAddr = 0;
   private _pageVa = NaN;
   private _pageGpa = 0;
-  constructor(private readonly _mmu: SoftMmu, private readonly _mmuIdx: number) {}
+  constructor(private readonly _mmu: SoftMmu, private readonly _mmuIdx: number, private readonly _csBase = 0, private readonly _csLimit = Infinity) {}
 
   readByte(gva: number): number {
+    if (((gva - this._csBase) >>> 0) > this._csLimit) return -2;
     const pageVa = gva - (((gva % 4096) + 4096) % 4096);
     if (pageVa !== this._pageVa) {
       const gpa = this._mmu.translate(pageVa, Access.EXEC, this._mmuIdx);
@@ -81,12 +85,16 @@ export class X86Translator {
    * Translate the block at `pc`. Returns undefined when the FIRST instruction cannot be fetched
    * or decoded: the exception is then pending in CPU state and no block exists.
    */
-  translate(pc: number, hflags: number, speculative = false, csBase = 0): TranslatedBlock | undefined {
+  translate(pc: number, hflags: number, speculative = false, csBase = 0, csLimit = 0xffffffff): TranslatedBlock | undefined {
     const mmuIdx = hflags & HFlag.CPL3 ? 1 : 0;
-    const reader = new PageCodeReader(this._mmu, mmuIdx);
     const mode = codeMode(hflags);
+    const reader = new PageCodeReader(this._mmu, mmuIdx, csBase, mode === 64 || csLimit >= 0xffffffff ? Infinity : csLimit);
     const b = new IrBuilder(`tb${this._seq++}`);
-    const ctx: X86Ctx = { b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false, successors: [], csBase };
+    const ctx: X86Ctx = {
+      b, insn: undefined as unknown as DecodedInsn, hflags, mmuIdx, ccOp: -1, ended: false, successors: [], csBase,
+      csLimit: mode === 64 ? 0xffffffff : csLimit, segRefs: new Map(),
+    };
+    b.onGuestAccess = (addr, size, write) => segmentAccess(ctx, addr, size, write);
     const startPage = Math.floor(pc / 4096);
     let cur = pc, insns = 0, physPc = -1;
     while (!ctx.ended) {

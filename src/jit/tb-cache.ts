@@ -15,6 +15,8 @@ export interface Tb {
   readonly hflags: number;
   /** CS base (legacy modes; part of the key). */
   readonly csBase: number;
+  /** CS limit (legacy modes, else 0xFFFFFFFF; part of the key: fetch and branch checks use it). */
+  readonly csLimit: number;
   /** Physical pages the block's bytes occupy (one, or two for a straddling instruction). */
   readonly physPages: readonly number[];
   readonly physPc: number;
@@ -71,11 +73,11 @@ export class TbCache {
     return (lo ^ (lo >>> 12)) & (WasmLayout.JMP_CACHE_ENTRIES - 1);
   }
 
-  find(pc: number, physPc: number, hflags: number, csBase: number): Tb | undefined {
+  find(pc: number, physPc: number, hflags: number, csBase: number, csLimit = 0xffffffff): Tb | undefined {
     const list = this._byPc.get(pc);
     if (!list) return undefined;
     for (const tb of list) {
-      if (tb.physPc === physPc && tb.hflags === hflags && tb.csBase === csBase) {
+      if (tb.physPc === physPc && tb.hflags === hflags && tb.csBase === csBase && tb.csLimit === csLimit) {
         this.stats.lookupsHit++;
         return tb;
       }

@@ -61,6 +61,7 @@ export class Decoder implements OperandState {
     if (this.len >= MAX_LEN) throw new Stop({ fault: "GP", pc: this.pc, reason: "instruction longer than 15 bytes" });
     const addr = this._mode64 ? this.pc + this.len : (this.pc + this.len) >>> 0;
     const b = this.reader.readByte(addr);
+    if (b === -2) throw new Stop({ fault: "GP", pc: this.pc, reason: "fetch beyond the CS limit" });
     if (b < 0) throw new Stop({ fault: "PF", pc: this.pc, addr });
     this.len++;
     return b;

@@ -109,12 +109,15 @@ export interface DecodedInsn {
 /** Why decoding did not produce an instruction; the CPU turns these into guest exceptions. */
 export type DecodeFault =
   | { fault: "UD"; pc: number; len: number; reason: string } // undefined or unimplemented encoding, bad LOCK
-  | { fault: "GP"; pc: number; reason: string } // longer than 15 bytes
+  | { fault: "GP"; pc: number; reason: string } // longer than 15 bytes, or beyond the CS limit
   | { fault: "PF"; pc: number; addr: number }; // instruction fetch crossed into an unmapped page
 
 export type DecodeResult = DecodedInsn | DecodeFault;
 
-/** Reads code bytes at virtual addresses; returns -1 when the byte cannot be fetched (page fault). */
+/**
+ * Reads code bytes at virtual addresses; returns -1 when the byte cannot be fetched (page
+ * fault), -2 when it lies beyond the CS limit (#GP).
+ */
 export interface CodeReader {
   readByte(gva: number): number;
 }

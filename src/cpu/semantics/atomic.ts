@@ -12,7 +12,7 @@ import { Vec } from "../softmmu.js";
 import { gprOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
-import { loadMem, operand, read, readGpr, setCc, storeMem, write, writeGpr, type X86Ctx } from "./context.js";
+import { addrPlus, loadMem, operand, read, readGpr, setCc, storeMem, write, writeGpr, type X86Ctx } from "./context.js";
 
 /**
  * CMPXCHG r/m, r: compare the accumulator with the destination (flags as CMP). Equal: the
@@ -57,7 +57,7 @@ function CMPXCHG8B(ctx: X86Ctx): void {
     b.raise(Vec.GP, b.i32(0));
     b.setLabel(ok);
   }
-  const addrHi = b.addi(addr, half);
+  const addrHi = addrPlus(ctx, addr, half);
   let lo: Temp, hi: Temp, eq: Temp;
   if (wide) {
     lo = loadMem(ctx, addr, 8);

@@ -2,14 +2,26 @@
  * The translation context semantics receive (QEMU's DisasContext): the IR builder, the decoded
  * instruction, the mode bits of the block, the statically known CcOp, and how the block ends.
  * Plus the generic operand plumbing every semantic function uses: register and memory
- * operand reads and writes, effective addresses with segment bases, stack pushes and pops.
+ * operand reads and writes, effective addresses with segment bases and the segment limit and
+ * type checks of the accesses made through them, stack pushes and pops.
+ *
+ * Segment checks (SDM vol 3 5.3, 5.4): `addSegBase` forms every linear address of an ordinary
+ * data access. Where hflags mark the segment as checked (HFlag.SEGCHK: legacy or compatibility
+ * mode and not a flat 4 GiB read/write segment) it records the address temp with its segment
+ * and offset; the builder's guest-access hook (`segmentAccess`) then emits, right before the
+ * load or store, offset >= lo && offset + size - 1 <= hi against the segment's read or write
+ * bounds in CPU state (SEG_BOUNDS), raising #SS(0) for SS and #GP(0) otherwise. Flat segments and
+ * 64-bit code get no check, so their code is unchanged. In 64-bit code SS-relative accesses are
+ * flagged `stack` so a non-canonical address is #SS(0).
  */
 
 import type { IrBuilder } from "../../jit/ir/builder.js";
 import { IrType, TbExit, type Temp } from "../../jit/ir/types.js";
 import { Seg, RIP_BASE, type DecodedInsn, type Operand } from "../decode/insn.js";
 import { sext, zext, type CcOp } from "../flags.js";
-import { HFlag, SegIndex, SegOff, StateOff, gprOff, segOff } from "../state-layout.js";
+import type { MemSize } from "../../jit/ir/types.js";
+import { HFlag, SegBound, SegIndex, SegOff, StateOff, gprOff, segBoundOff, segOff } from "../state-layout.js";
+import { Vec } from "../softmmu.js";
 
 export type OpSize = 1 | 2 | 4 | 8;
 
@@ -34,6 +46,20 @@ export interface X86Ctx {
    * pushed return addresses are offsets in CS, so they subtract it.
    */
   readonly csBase: number;
+  /**
+   * CS limit outside 64-bit code (part of the block key): code fetch beyond it and near
+   * branches to targets beyond it fault with #GP(0). 0xFFFFFFFF (or 64-bit code): no checks.
+   */
+  readonly csLimit: number;
+  /** Linear-address temps of checked (or stack) segment accesses: see segmentAccess. */
+  readonly segRefs: Map<Temp, SegRef>;
+}
+
+/** How a linear address was formed: its segment and offset, and whether accesses are checked. */
+export interface SegRef {
+  readonly seg: Seg;
+  readonly offset: Temp;
+  readonly check: boolean;
 }
 
 export const code64 = (ctx: X86Ctx): boolean => (ctx.hflags & HFlag.CS64) !== 0;
@@ -72,14 +98,72 @@ export function endBlock(ctx: X86Ctx, target?: Temp | number, code: TbExit = TbE
   ctx.ended = true;
 }
 
-/** Add a segment base where the mode needs it (64-bit: FS/GS only; legacy: when non-flat). */
+/**
+ * Add a segment base where the mode needs it (64-bit: FS/GS only; legacy: when non-flat), and
+ * record the address for the limit/type checks of the accesses made through it.
+ */
 function addSegBase(ctx: X86Ctx, addr: Temp, seg: Seg): Temp {
   const b = ctx.b;
   const needBase = seg === Seg.FS || seg === Seg.GS || (!code64(ctx) && ((ctx.hflags & HFlag.ADDSEG) !== 0 || seg === Seg.CS));
   let a = addr;
   if (needBase) a = b.add(a, b.ldEnv(IrType.I64, segOff(seg as number as SegIndex, SegOff.BASE)));
+  if (code64(ctx)) {
+    if (seg === Seg.SS) ctx.segRefs.set(a, { seg, offset: addr, check: false });
+    return a;
+  }
   // Outside 64-bit code linear addresses are 32 bits wide.
-  return code64(ctx) ? a : b.un("ext32u", a);
+  a = b.un("ext32u", a);
+  if (ctx.hflags & (HFlag.SEGCHK << seg)) ctx.segRefs.set(a, { seg, offset: addr, check: true });
+  return a;
+}
+
+/**
+ * The linear address `n` bytes after `addr` (the second part of a far pointer, a descriptor-table
+ * pseudo-descriptor, BOUND's upper bound...): accesses through it are checked like `addr`'s.
+ */
+export function addrPlus(ctx: X86Ctx, addr: Temp, n: number): Temp {
+  const b = ctx.b;
+  const a = b.addi(addr, n);
+  const r = ctx.segRefs.get(addr);
+  if (r) ctx.segRefs.set(a, { ...r, offset: b.addi(r.offset, n) });
+  return a;
+}
+
+/**
+ * IrBuilder.onGuestAccess for x86 blocks: before an access through an address recorded by
+ * addSegBase, check the offset range against the segment's bounds (see the header). Returns
+ * the access's `stack` flag.
+ */
+export function segmentAccess(ctx: X86Ctx, addr: Temp, size: MemSize, write: boolean): boolean {
+  const r = ctx.segRefs.get(addr);
+  if (!r) return false;
+  if (r.check) {
+    const b = ctx.b;
+    const lo = b.ldEnv(IrType.I64, segBoundOff(r.seg, write ? SegBound.WRITE_LO : SegBound.READ_LO), 4);
+    const hi = b.ldEnv(IrType.I64, segBoundOff(r.seg, write ? SegBound.WRITE_HI : SegBound.READ_HI), 4);
+    const end = size > 1 ? b.addi(r.offset, size - 1) : r.offset;
+    const bad = b.or(b.setcond("lt_u", r.offset, lo), b.setcond("gt_u", end, hi));
+    const ok = b.label();
+    b.brcond("eq", bad, b.i32(0), ok);
+    b.raise(r.seg === Seg.SS ? Vec.SS : Vec.GP, b.i32(0));
+    b.setLabel(ok);
+  }
+  return r.seg === Seg.SS;
+}
+
+/**
+ * A near branch to `target` (an offset in CS): #GP(0) at the branch if it lies beyond the CS
+ * limit (SDM JMP/Jcc/CALL/RET). Emits nothing in 64-bit code, under a 4 GiB limit, or for a
+ * constant target within the limit.
+ */
+export function checkBranchTarget(ctx: X86Ctx, target: Temp | number): void {
+  if (code64(ctx) || ctx.csLimit >= 0xffffffff) return;
+  if (typeof target === "number" && target <= ctx.csLimit) return;
+  const b = ctx.b;
+  const ok = b.label();
+  b.brcond("le_u", typeof target === "number" ? b.i64(target) : b.toType(target, IrType.I64), b.i64(ctx.csLimit), ok);
+  b.raise(Vec.GP, b.i32(0));
+  b.setLabel(ok);
 }
 
 /** Effective address of a memory operand, before the segment base (truncated to addrSize). */

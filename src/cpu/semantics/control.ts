@@ -1,14 +1,15 @@
 /**
  * Control transfer semantics (SDM vol 2): JMP, Jcc, JCXZ/JECXZ/JRCXZ, LOOP/LOOPE/LOOPNE, near
  * CALL and RET, SETcc, CMOVcc. Near transfers end the block with RIP = target. Conditional
- * branches emit both exits; the labels stay forward-only.
+ * branches emit both exits; the labels stay forward-only. A target beyond the CS limit
+ * (legacy modes) is #GP(0) at the branch, before any state changes (checkBranchTarget).
  */
 
 import type { Temp } from "../../jit/ir/types.js";
 import { zext } from "../flags.js";
 import type { SemanticsTable } from "../translate.js";
 import { getCond } from "./cc.js";
-import { endBlock, nextPc, operand, popCommit, popPeek, push, read, readGpr, write, writeGpr, type X86Ctx } from "./context.js";
+import { checkBranchTarget, endBlock, nextPc, operand, popCommit, popPeek, push, read, readGpr, write, writeGpr, type X86Ctx } from "./context.js";
 
 /** Truncate a branch target to the operand size outside 64-bit code (SDM JMP: EIP/IP wrap). */
 function target(ctx: X86Ctx, t: Temp): Temp {
@@ -21,6 +22,7 @@ function branch(ctx: X86Ctx, cond: Temp, taken: number): void {
   const b = ctx.b;
   const notTaken = b.label();
   b.brcond("eq", cond, b.i32(0), notTaken);
+  checkBranchTarget(ctx, taken);
   endBlock(ctx, taken);
   b.setLabel(notTaken);
   endBlock(ctx, nextPc(ctx));
@@ -34,8 +36,9 @@ function relTarget(ctx: X86Ctx): number {
 
 function JMP(ctx: X86Ctx): void {
   const op = ctx.insn.operands[0];
-  if (op?.kind === "rel") return endBlock(ctx, op.target);
-  endBlock(ctx, target(ctx, read(ctx, operand(ctx, 0))));
+  const t = op?.kind === "rel" ? op.target : target(ctx, read(ctx, operand(ctx, 0)));
+  checkBranchTarget(ctx, t);
+  endBlock(ctx, t);
 }
 
 function JCC(ctx: X86Ctx): void {
@@ -65,6 +68,7 @@ function CALL(ctx: X86Ctx): void {
   const b = ctx.b;
   const op = ctx.insn.operands[0];
   const dest = op?.kind === "rel" ? b.i64(op.target) : target(ctx, read(ctx, operand(ctx, 0)));
+  checkBranchTarget(ctx, op?.kind === "rel" ? op.target : dest);
   push(ctx, b.i64(nextPc(ctx)), ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize);
   ctx.successors.push(nextPc(ctx)); // where the callee returns to
   endBlock(ctx, dest);
@@ -72,10 +76,11 @@ function CALL(ctx: X86Ctx): void {
 
 function RET(ctx: X86Ctx): void {
   const size = ctx.insn.opSize === 1 ? 2 : ctx.insn.opSize;
-  const ret = popPeek(ctx, size);
+  const ret = target(ctx, popPeek(ctx, size));
+  checkBranchTarget(ctx, ret);
   const imm = ctx.insn.operands[0];
   popCommit(ctx, size + (imm?.kind === "imm" ? imm.lo & 0xffff : 0));
-  endBlock(ctx, target(ctx, ret));
+  endBlock(ctx, ret);
 }
 
 function SETCC(ctx: X86Ctx): void {

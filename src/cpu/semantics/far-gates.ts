@@ -8,7 +8,8 @@
  */
 
 import type { Cpu } from "../cpu.js";
-import { SegAttr, type SegmentCache } from "../cpu-state.js";
+import { SegAttr, segmentBounds, type SegmentCache } from "../cpu-state.js";
+import { Eflag } from "../flags.js";
 import {
   descriptorToCache, dplOf, fault, fetchDescriptor, fetchSystemDescriptor, isLongMode, markAccessed, mmuFor, rdMem, rdMem64, wrMem,
 } from "../descriptors.js";
@@ -20,22 +21,30 @@ export const TYPE_CODE = 8, TYPE_CONFORMING = 4;
 const TYPE_RW = 2;
 
 // ---- the stack as seen by a helper (SS base + masked SP, or flat 64-bit)
-export interface StackCursor { base: number; sp: number; mask: number; mmu: number }
+/** `lo`/`hi`: the offsets SS allows (segmentBounds; #SS(err) outside, SDM vol 3 5.3). */
+export interface StackCursor { base: number; sp: number; mask: number; mmu: number; lo: number; hi: number; err: number }
 
-export function stackOf(cpu: Cpu, ss: SegmentCache, sp: number, cpl: number, flat64: boolean): StackCursor {
-  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl) };
+export function stackOf(cpu: Cpu, ss: SegmentCache, sp: number, cpl: number, flat64: boolean, err = 0): StackCursor {
+  if (flat64) return { base: 0, sp, mask: 0, mmu: mmuFor(cpl), lo: -Infinity, hi: Infinity, err };
   const mask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
-  return { base: ss.base, sp: sp & mask, mask, mmu: mmuFor(cpl) };
+  const pm = (cpu.state.cr0 & 1) !== 0 && !(cpu.state.eflagsRest & Eflag.VM);
+  const [, , lo, hi] = segmentBounds(ss.limit, ss.attr, pm);
+  return { base: ss.base, sp: sp & mask, mask, mmu: mmuFor(cpl), lo, hi, err };
 }
+const checkStack = (cpu: Cpu, c: StackCursor, size: number): void => {
+  if (c.sp < c.lo || c.sp + size - 1 > c.hi) fault(cpu, Vec.SS, c.err);
+};
 export const curStack = (cpu: Cpu): StackCursor =>
   stackOf(cpu, cpu.state.seg(SegIndex.SS), cpu.state.reg(4), cpu.state.cpl, (cpu.state.hflags & HFlag.CS64) !== 0);
 const stackAddr = (c: StackCursor): number => (c.mask ? (c.base + c.sp) % TWO32 : c.sp);
 
 export function pushS(cpu: Cpu, c: StackCursor, v: number, size: 2 | 4 | 8): void {
   c.sp = c.mask ? ((c.sp - size) & c.mask) >>> 0 : c.sp - size;
+  checkStack(cpu, c, size);
   wrMem(cpu, stackAddr(c), size === 8 ? v : v >>> 0, size, c.mmu);
 }
 export function popS(cpu: Cpu, c: StackCursor, size: 2 | 4 | 8): number {
+  checkStack(cpu, c, size);
   const a = stackAddr(c);
   const v = size === 8 ? rdMem64(cpu, a, c.mmu) : rdMem(cpu, a, size, c.mmu);
   c.sp = c.mask ? ((c.sp + size) & c.mask) >>> 0 : c.sp + size;
@@ -102,7 +111,7 @@ export function callGateInner(cpu: Cpu, g: Gate, ip: number, oldCsSel: number, r
   const newCpl = g.dpl;
   const newRsp = rdMem64(cpu, s.seg(SegIndex.TR).base + 4 + newCpl * 8);
   if (!canonical(newRsp)) fault(cpu, Vec.SS, 0);
-  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0 };
+  const st: StackCursor = { base: 0, sp: newRsp, mask: 0, mmu: 0, lo: -Infinity, hi: Infinity, err: 0 };
   pushS(cpu, st, s.seg(SegIndex.SS).selector, 8);
   pushS(cpu, st, s.reg(4), 8);
   pushS(cpu, st, oldCsSel, 8);
@@ -135,7 +144,7 @@ export function legacyGateInner(cpu: Cpu, g: Gate, ip: number, oldCsSel: number,
   const newSp = rdMem(cpu, tr.base + spOff, tss32 ? 4 : 2);
   const ss = innerStackSegment(cpu, rdMem(cpu, tr.base + ssOff, 2), newCpl);
   const old = curStack(cpu);
-  const st = stackOf(cpu, ss, newSp, newCpl, false);
+  const st = stackOf(cpu, ss, newSp, newCpl, false, ss.selector & 0xfffc);
   pushS(cpu, st, s.seg(SegIndex.SS).selector, g.size);
   pushS(cpu, st, old.sp, g.size);
   for (let i = g.params - 1; i >= 0; i--) {

@@ -25,7 +25,7 @@ import { HFlag, SegIndex } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import { TaskSource, checkTaskEip, switchTask } from "../task-switch.js";
 import type { SemanticsTable } from "../translate.js";
-import { endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
+import { addrPlus, endBlock, loadMem, nextPc, operand, type X86Ctx } from "./context.js";
 import {
   TYPE_CODE, TYPE_CONFORMING, callGate, callGateInner, canonical, commitSp, curStack, legacyGateInner, popS, pushS, setCs, type StackCursor,
 } from "./far-gates.js";
@@ -310,7 +310,7 @@ function farOperand(ctx: X86Ctx): { sel: Temp; lo: Temp; hi: Temp } {
   const m = operand(ctx, 0);
   const offSize = ctx.insn.opSize === 8 ? 8 : ctx.insn.opSize === 2 ? 2 : 4;
   const off = loadMem(ctx, m.addr!, offSize);
-  const sel = loadMem(ctx, b.add(m.addr!, b.i64(offSize)), 2);
+  const sel = loadMem(ctx, addrPlus(ctx, m.addr!, offSize), 2);
   return { sel: b.trunc(sel), lo: b.trunc(off), hi: b.trunc(b.shrUi(off, 32)) };
 }
 

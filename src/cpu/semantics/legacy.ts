@@ -13,7 +13,7 @@ import { Vec } from "../softmmu.js";
 import type { SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
 import {
-  loadMem, operand, read, readGpr, segAddress, setCc, stackSize, storeMem, writeGpr, type X86Ctx,
+  addrPlus, loadMem, operand, read, readGpr, segAddress, setCc, stackSize, storeMem, writeGpr, type X86Ctx,
 } from "./context.js";
 
 /** SF ZF PF of an 8-bit value (i64) as an i32 flag word. */
@@ -123,7 +123,7 @@ function BOUND(ctx: X86Ctx): void {
   const idx = sext(b, read(ctx, operand(ctx, 0)), size);
   const m = operand(ctx, 1);
   const lower = sext(b, loadMem(ctx, m.addr!, size), size);
-  const upper = sext(b, loadMem(ctx, b.addi(m.addr!, size), size), size);
+  const upper = sext(b, loadMem(ctx, addrPlus(ctx, m.addr!, size), size), size);
   const ok = b.label();
   const bad = b.or(b.setcond("lt_s", idx, lower), b.setcond("gt_s", idx, upper));
   b.brcond("eq", bad, b.i32(0), ok);

@@ -4,7 +4,7 @@
  * descriptor checks (null selector rules, 64-bit mode's null SS at CPL < 3, DPL/RPL/CPL,
  * type, present → #GP/#SS/#NP with the selector as error code), and the accessed bit.
  *
- * A load of SS, DS or ES outside 64-bit code may change hflags (SS32, ADDSEG), so the block
+ * A segment load outside 64-bit code may change hflags (SS32, ADDSEG, SEGCHK), so the block
  * ends after it; MOV SS / POP SS also open the one-instruction interrupt shadow (SDM 6.8.3).
  */
 
@@ -19,7 +19,7 @@ import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
 import { moveSemantics } from "./move.js";
 import {
-  code64, endBlock, loadMem, nextPc, operand, popCommit, popPeek, read, write, writeGpr, type X86Ctx,
+  addrPlus, code64, endBlock, loadMem, nextPc, operand, popCommit, popPeek, read, write, writeGpr, type X86Ctx,
 } from "./context.js";
 
 const TYPE_CODE = 8, TYPE_CONFORMING = 4, TYPE_RW = 2;
@@ -86,7 +86,7 @@ function emitLoad(ctx: X86Ctx, seg: number, sel: Temp, afterLoad?: () => void): 
     // Interrupts and debug traps wait until after the next instruction (SDM MOV: "MOV SS").
     b.stEnv(b.i32(Inhibit.IRQ | Inhibit.DEBUG), runOff(RunWord.INHIBIT_IRQ));
     endBlock(ctx, nextPc(ctx), TbExit.REQUEST);
-  } else if (!code64(ctx) && seg !== SegIndex.FS && seg !== SegIndex.GS) {
+  } else if (!code64(ctx)) {
     endBlock(ctx, nextPc(ctx));
   }
 }
@@ -124,11 +124,10 @@ function POP(ctx: X86Ctx): void {
 /** LDS/LES/LFS/LGS/LSS r, m16:16/32/64: offset then selector; the register is written after the load. */
 function loadFar(seg: SegIndex): SemanticsFn {
   return (ctx) => {
-    const b = ctx.b;
     const d = operand(ctx, 0), m = operand(ctx, 1);
     const offSize = d.size === 8 ? 8 : d.size === 2 ? 2 : 4;
     const off = loadMem(ctx, m.addr!, offSize);
-    const sel = loadMem(ctx, b.add(m.addr!, b.i64(offSize)), 2);
+    const sel = loadMem(ctx, addrPlus(ctx, m.addr!, offSize), 2);
     emitLoad(ctx, seg, sel, () => {
       if (d.op.kind !== "reg") throw new Error("LxS needs a register destination");
       writeGpr(ctx, d.op.reg, d.size, off);

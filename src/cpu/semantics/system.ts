@@ -15,7 +15,7 @@ import { HFlag, MsrSlot, RunWord, SegIndex, SegOff, StateOff, gprOff, msrOff, se
 import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
 import { getArithFlags } from "./cc.js";
-import { code64, loadMem, operand, read, storeMem, write, type X86Ctx } from "./context.js";
+import { addrPlus, code64, loadMem, operand, read, storeMem, write, type X86Ctx } from "./context.js";
 
 /** Raise #UD now and end the block (the rest of the instruction is not emitted). */
 export function raiseUd(ctx: X86Ctx): void {
@@ -71,7 +71,7 @@ function loadTableReg(off: StateOff.GDTR | StateOff.IDTR): SemanticsFn {
     const b = ctx.b;
     const m = operand(ctx, 0);
     const limit = loadMem(ctx, m.addr!, 2);
-    const baseAddr = b.add(m.addr!, b.i64(2));
+    const baseAddr = addrPlus(ctx, m.addr!, 2);
     let base = loadMem(ctx, baseAddr, code64(ctx) ? 8 : 4);
     if (!code64(ctx) && ctx.insn.opSize === 2) base = b.andi(base, 0xffffff); // 16-bit operand: 24-bit base
     b.stEnv(base, off);
@@ -86,7 +86,7 @@ function storeTableReg(off: StateOff.GDTR | StateOff.IDTR): SemanticsFn {
     const base = b.ldEnv(IrType.I64, off);
     // Both stores are probed in the order of the bytes; the base (the larger part) may fault last.
     storeMem(ctx, m.addr!, 2, b.ldEnv(IrType.I64, off + 8, 2));
-    storeMem(ctx, b.add(m.addr!, b.i64(2)), code64(ctx) ? 8 : 4, base);
+    storeMem(ctx, addrPlus(ctx, m.addr!, 2), code64(ctx) ? 8 : 4, base);
   };
 }
 

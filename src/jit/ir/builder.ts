@@ -27,6 +27,11 @@ export class IrBuilder {
   private readonly _types: IrType[] = [];
   private readonly _params: Temp[] = [];
   private _labels = 0;
+  /**
+   * The front end's hook, called before each guest access is recorded: it may emit checks
+   * ahead of the access (x86 segment limit and type checks) and returns the access's `stack` flag.
+   */
+  onGuestAccess: ((addr: Temp, size: MemSize, write: boolean) => boolean) | null = null;
 
   constructor(
     readonly name: string,
@@ -146,13 +151,15 @@ export class IrBuilder {
   }
   ldGuest(type: IrType, addr: Temp, size: MemSize, mmuIdx: number, signed = false): Temp {
     if (addr.type !== IrType.I64) throw new EmulatorBug("guest addresses are i64");
+    const stack = this.onGuestAccess?.(addr, size, false) ?? false;
     const dst = this.temp(type);
-    this.ops.push({ op: "ld_guest", dst, addr, size, signed, mmuIdx });
+    this.ops.push({ op: "ld_guest", dst, addr, size, signed, mmuIdx, stack });
     return dst;
   }
   stGuest(src: Temp, addr: Temp, size: MemSize, mmuIdx: number): void {
     if (addr.type !== IrType.I64) throw new EmulatorBug("guest addresses are i64");
-    this.ops.push({ op: "st_guest", src, addr, size, mmuIdx });
+    const stack = this.onGuestAccess?.(addr, size, true) ?? false;
+    this.ops.push({ op: "st_guest", src, addr, size, mmuIdx, stack });
   }
 
   // ---- control flow

@@ -62,6 +62,12 @@ export const enum TbExit {
   MISS = 4,
 }
 
+/**
+ * The slow paths' size/MMU argument: size in bits 0-3, MMU index (0/1) in bit 4, the stack flag
+ * in bit 5 (every value stays below 64: a one-byte i32.const in the generated code).
+ */
+export const enum SizeMmu { SIZE_MASK = 0xf, MMU_SHIFT = 4, MMU_MASK = 0x10, STACK = 0x20 }
+
 /** What the softmmu slow paths return to generated code. */
 export const enum SlowStatus { OK = 0, FAULT = 1, CODE_INVALIDATED = 2 }
 
@@ -75,9 +81,13 @@ export type IrOp =
   | { op: "select"; dst: Temp; cond: Temp; a: Temp; b: Temp }
   | { op: "ld_env"; dst: Temp; offset: number; size: MemSize; signed: boolean }
   | { op: "st_env"; src: Temp; offset: number; size: MemSize }
-  /** Guest linear-address load/store through the softmmu TLB (mmuIdx 0 supervisor, 1 user). */
-  | { op: "ld_guest"; dst: Temp; addr: Temp; size: MemSize; signed: boolean; mmuIdx: number }
-  | { op: "st_guest"; src: Temp; addr: Temp; size: MemSize; mmuIdx: number }
+  /**
+   * Guest linear-address load/store through the softmmu TLB (mmuIdx 0 supervisor, 1 user).
+   * `stack`: the access goes through the stack segment, so the slow path reports a
+   * non-canonical address as a stack fault (x86 #SS) rather than #GP.
+   */
+  | { op: "ld_guest"; dst: Temp; addr: Temp; size: MemSize; signed: boolean; mmuIdx: number; stack: boolean }
+  | { op: "st_guest"; src: Temp; addr: Temp; size: MemSize; mmuIdx: number; stack: boolean }
   | { op: "brcond"; cond: Cond; a: Temp; b: Temp; label: Label }
   | { op: "br"; label: Label }
   | { op: "label"; label: Label }

@@ -12,13 +12,13 @@ import { EmulatorBug } from "../../common/errors.js";
 import { JitCounter, WasmLayout } from "../../memory/wasm-layout.js";
 import { RunWord, StateOff, runOff, stateAddr } from "../../cpu/state-layout.js";
 import {
-  HelperFlag, IrType, SlowStatus, TbExit, type BinOp, type Cond, type HelperDecl, type IrOp, type IrUnit, type MemSize, type Temp, type UnOp,
+  HelperFlag, IrType, SizeMmu, SlowStatus, TbExit, type BinOp, type Cond, type HelperDecl, type IrOp, type IrUnit, type MemSize, type Temp, type UnOp,
 } from "../ir/types.js";
 import { ByteBuf, ValType } from "./wasm-writer.js";
 import { FBIN, FCMP, FCONV, FUN, SIMD, SimdMem } from "./emit-simd.js";
 
-/** Encode size and MMU index for the slow path (one i32 argument). */
-export const encodeSizeMmu = (size: MemSize, mmuIdx: number): number => size | (mmuIdx << 4);
+/** Encode size, MMU index and the stack flag for the slow path (one i32 argument). */
+export const encodeSizeMmu = (size: MemSize, mmuIdx: number, stack = false): number => size | (mmuIdx << 4) | (stack ? SizeMmu.STACK : 0);
 
 const VALTYPES: Record<IrType, ValType> = {
   [IrType.I32]: ValType.I32, [IrType.I64]: ValType.I64, [IrType.F32]: ValType.F32, [IrType.F64]: ValType.F64, [IrType.V128]: ValType.V128,
@@ -423,13 +423,13 @@ class UnitEmitter {
     if (t === IrType.V128 && op.size === 16) {
       // Two 8-byte slow-path loads, gathered at V128_SCRATCH.
       for (const half of [0, 8]) {
-        this.addrHalves(op.addr, half); this.i32(encodeSizeMmu(8, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
+        this.addrHalves(op.addr, half); this.i32(encodeSizeMmu(8, op.mmuIdx, op.stack)); c.byte(Op.CALL).u32(this.env.ldSlow);
         c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
         this.i32(0); this.i32(0); this.mem(Op.I64_LOAD, 3, WasmLayout.SCRATCH_BASE); this.mem(Op.I64_STORE, 3, V128_SCRATCH + half);
       }
       this.i32(0); this.load(t, 16, false, V128_SCRATCH);
     } else {
-      this.addrHalves(op.addr); this.i32(encodeSizeMmu(op.size as MemSize, op.mmuIdx)); c.byte(Op.CALL).u32(this.env.ldSlow);
+      this.addrHalves(op.addr); this.i32(encodeSizeMmu(op.size as MemSize, op.mmuIdx, op.stack)); c.byte(Op.CALL).u32(this.env.ldSlow);
       c.byte(Op.IF).byte(Op.VOID); this.faultExit(); c.byte(Op.END);
       this.i32(0); this.load(t, t === IrType.V128 ? 8 : op.size, op.signed, WasmLayout.SCRATCH_BASE);
     }
@@ -450,7 +450,7 @@ class UnitEmitter {
     const halves = op.size === 16 ? [0, 8] : [0];
     for (const half of halves) {
       this.addrHalves(op.addr, half);
-      this.i32(encodeSizeMmu(op.size === 16 ? 8 : op.size, op.mmuIdx));
+      this.i32(encodeSizeMmu(op.size === 16 ? 8 : op.size, op.mmuIdx, op.stack));
       this.valueHalves(op.src, half >> 3);
       c.byte(Op.CALL).u32(this.env.stSlow);
       this.storeStatus();
