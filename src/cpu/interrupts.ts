@@ -9,7 +9,7 @@
  */
 
 import type { Cpu } from "./cpu.js";
-import { SegAttr, type SegmentCache } from "./cpu-state.js";
+import { SegAttr, segmentBounds, type SegmentCache } from "./cpu-state.js";
 import { GuestFault, descriptorToCache, readDescriptor, realModeSegment } from "./descriptors.js";
 import { Eflag } from "./flags.js";
 import { RunWord, SegIndex, StateOff } from "./state-layout.js";
@@ -226,6 +226,18 @@ function deliverProtected(cpu: Cpu, vector: number, kind: IntKind, errorCode: nu
   }
   const espBase = esp;
   const ssMask = ss.attr & SegAttr.DB ? 0xffffffff : 0xffff;
+  // The whole frame must fit in the stack segment before anything is pushed (SDM INT n:
+  // #SS(new SS selector) for the inner stack, #SS(0) for the current one; EXT added by fail).
+  // Not when SS holds only a selector (attr 0): a task switch that faulted while loading the
+  // new task's segments (task-switch.ts) delivers the fault there, as QEMU does.
+  if (ss.attr !== 0) {
+    const words = (vm86 ? 4 : 0) + (newCpl < cpl ? 2 : 0) + 3 + (errorCode >= 0 ? 1 : 0);
+    const [, , stLo, stHi] = segmentBounds(ss.limit, ss.attr, true);
+    for (let i = 1; i <= words; i++) {
+      const off = ((esp - i * w) >>> 0) & ssMask;
+      if (off < stLo || off + w - 1 > stHi) fail(cpu, Vec.SS, newCpl < cpl ? ss.selector & ~3 : 0);
+    }
+  }
   const push = (v: number) => {
     esp = (esp - w) >>> 0;
     if (!cpu.softmmu.write(ss.base + (esp & ssMask), v, w, 0)) throw new DeliveryFault();

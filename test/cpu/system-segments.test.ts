@@ -151,6 +151,37 @@ describe("segment limit and type checks in 32-bit protected mode", () => {
   });
 });
 
+describe("interrupt frames against the stack limit", () => {
+  it("INT n to a conforming handler (no stack switch) with no room for the frame on the current stack: #SS(0) at the INT", () => {
+    // Gate 4 becomes a DPL 3 gate to conf_handler in a DPL 0 conforming code segment, so INT 4
+    // at CPL 3 stays at CPL 3 and pushes its 12-byte frame on the current SS; a #SS goes to the
+    // harness's ring-0 handler on the TSS stack. conf_handler marks that it ran and resumes.
+    const conf: Descriptor = { name: "CONF", base: 0, limit: 0xfffff, type: 0xe, dpl: 0, g: true };
+    const gate4 = `  mov eax, conf_handler
+  mov [idt + 4 * 8], ax
+  shr eax, 16
+  mov [idt + 4 * 8 + 6], ax
+  mov word [idt + 4 * 8 + 2], SEL_CONF - 3
+  mov byte [idt + 4 * 8 + 5], 0xee
+`;
+    const { t, results } = runFaultCases([...SEGS, conf], [
+      { name: "frame fits", code: gate4 + withSs("SEL_STK", 0x100, "  int 4") },
+      { name: "8 bytes of room", code: gate4 + withSs("SEL_STK", 0x8, ".at: int 4") },
+      { name: "expand-down: frame below the lower bound", code: gate4 + withSs("SEL_STKDN", 0x1008, ".at: int 4") },
+    ], `${EXTRA}
+conf_handler:
+  inc dword [0x70020]
+  jmp [0x7000c]
+`);
+    expect(results.map((r) => [r.name, r.vector, r.atFault, r.error])).toEqual([
+      ["frame fits", NONE, true, 0],
+      ["8 bytes of room", SS, true, 0],
+      ["expand-down: frame below the lower bound", SS, true, 0],
+    ]);
+    expect(new DataView(t.ram.buffer, t.ram.byteOffset).getUint32(0x70020, true)).toBe(1); // ran once
+  });
+});
+
 describe("real mode", () => {
   it("faults at offset 0xFFFF for words (#GP, #SS via BP), checks near branches against CS, and keeps unreal-mode limits", () => {
     const t = createTestCpu();
