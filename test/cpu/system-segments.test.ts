@@ -43,6 +43,9 @@ const CASES: [FaultCase, number][] = [
   [{ name: "up: dword store at the limit", code: withDs("SEL_UP32", ".at: mov [0xffc], eax") }, NONE],
   [{ name: "up: STOSD through ES across the limit", code: "  mov ax, SEL_UP32\n  mov es, ax\n  mov edi, 0xffe\n.at: stosd" }, GP],
   [{ name: "up: 16-bit addressing, word at 0xfff", code: withDs("SEL_UP32", "  mov bx, 0xfff\n.at: mov ax, [bx]") }, GP],
+  [{ name: "up: m80 ending at the limit", code: withDs("SEL_UP32", ".at: fld tword [0xff6]\n  fstp st0") }, NONE],
+  [{ name: "up: m80 whose exponent word crosses the limit", code: withDs("SEL_UP32", ".at: fld tword [0xff7]") }, GP],
+  [{ name: "up: FSTP m80 across the limit", code: withDs("SEL_UP32", "  fldz\n.at: fstp tword [0xff8]") }, GP],
   // expand-down, B = 1: valid offsets 0x1000..0xffffffff
   [{ name: "down32: byte at limit + 1", code: withDs("SEL_DOWN32", ".at: mov al, [0x1000]") }, NONE],
   [{ name: "down32: byte at the limit", code: withDs("SEL_DOWN32", ".at: mov al, [0xfff]") }, GP],

@@ -19,7 +19,7 @@ import {
   FArith, F_MEM, X87Op, x87Arith, x87Com, x87Comi, x87Const, x87Env, x87Ld, x87LdSt, x87Ldcw, x87Misc, x87Pop, x87St, x87StSt, x87Stsw,
 } from "../x87-ops.js";
 import { getCond } from "./cc.js";
-import { effectiveOffset, linearAddress, operand, read, write, writeGpr, type X86Ctx } from "./context.js";
+import { addrPlus, effectiveOffset, linearAddress, operand, read, write, writeGpr, type X86Ctx } from "./context.js";
 import { x87Check, type MemOperand } from "./sse-common.js";
 
 type Fn = (ctx: X86Ctx) => void;
@@ -88,7 +88,7 @@ function loadScratch(ctx: X86Ctx, m: MemOperand, size: number): void {
   const addr = linearAddress(ctx, m);
   const lo = b.ldGuest(IrType.I64, addr, size >= 8 ? 8 : (size as 2 | 4), ctx.mmuIdx);
   if (size === 10) {
-    const se = b.ldGuest(IrType.I32, b.addi(addr, 8), 2, ctx.mmuIdx);
+    const se = b.ldGuest(IrType.I32, addrPlus(ctx, addr, 8), 2, ctx.mmuIdx);
     b.stEnv(se, FpuOff.SCRATCH + 8, 2);
   }
   b.stEnv(lo, FpuOff.SCRATCH, 8);
@@ -100,7 +100,7 @@ function storeScratch(ctx: X86Ctx, m: MemOperand, size: number): void {
   const addr = linearAddress(ctx, m);
   if (size === 10) {
     // the high part first: a fault on either page happens before any pop
-    b.stGuest(b.ldEnv(IrType.I32, FpuOff.SCRATCH + 8, 2), b.addi(addr, 8), 2, ctx.mmuIdx);
+    b.stGuest(b.ldEnv(IrType.I32, FpuOff.SCRATCH + 8, 2), addrPlus(ctx, addr, 8), 2, ctx.mmuIdx);
   }
   b.stGuest(b.ldEnv(IrType.I64, FpuOff.SCRATCH, 8), addr, size >= 8 ? 8 : (size as 2 | 4), ctx.mmuIdx);
 }
