@@ -46,4 +46,9 @@ export interface CpuBus {
   readonly apic?: CpuApicBus;
   /** Triple fault or other CPU-initiated reset. */
   requestReset(reason: string): void;
+  /**
+   * FERR#: a waiting x87 instruction found an unmasked exception pending with CR0.NE = 0 (a PC
+   * routes it to IRQ 13). Absent on a board without the route.
+   */
+  fpuError?(): void;
 }

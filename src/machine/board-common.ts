@@ -25,6 +25,7 @@ import { Lapic } from "../devices/lapic.js";
 import { fixedRateTsc } from "../devices/lapic-timer.js";
 import { Pic8259 } from "../devices/pic-8259.js";
 import { Pit8254 } from "../devices/pit-8254.js";
+import { FpuErrorLatch } from "../devices/fpu-error.js";
 import { Port61 } from "../devices/port61.js";
 import { RtcMc146818 } from "../devices/rtc-mc146818.js";
 import { Serial16550 } from "../devices/serial-16550.js";
@@ -39,11 +40,11 @@ import { Machine, type MachineOptions } from "./machine.js";
 /** Legacy ISA ports both boards decode (IBM PC/AT conventions). */
 export const enum IsaIo {
   COM1 = 0x3f8, COM2 = 0x2f8, COM3 = 0x3e8, COM4 = 0x2e8, PIC_MASTER = 0x20, PIC_SLAVE = 0xa0, ELCR = 0x4d0, PIT = 0x40, PORT61 = 0x61,
-  RTC = 0x70, DEBUG_EXIT = 0xf4,
+  RTC = 0x70, DEBUG_EXIT = 0xf4, FPU_ERROR = 0xf0,
 }
 
 /** ISA IRQ numbers (and the IOAPIC pin the PIT's IRQ 0 uses instead of 0, per the MADT override). */
-export const enum IsaIrq { PIT = 0, KBD = 1, PIT_IOAPIC_PIN = 2, COM2_4 = 3, COM1_3 = 4, RTC = 8, MOUSE = 12 }
+export const enum IsaIrq { PIT = 0, KBD = 1, PIT_IOAPIC_PIN = 2, COM2_4 = 3, COM1_3 = 4, RTC = 8, MOUSE = 12, FPU = 13 }
 
 /** The PC's four serial ports: I/O base and ISA IRQ (COM3 shares IRQ 4 with COM1, COM4 IRQ 3 with COM2). */
 export const COM_PORTS: readonly { port: number; irq: number }[] = [
@@ -136,13 +137,18 @@ export interface IsaLegacy {
   /** COM1, then COM2..COM4 for each extra backend the options give. */
   serials: Serial16550[];
   debugExit: DebugExit;
+  /** FERR# -> IRQ 13, cleared by a write to port 0xF0 (x87 errors with CR0.NE = 0). */
+  fpuError: FpuErrorLatch;
   /** IRQ 0: input 0 = the PIT (selected at reset), input 1 = an HPET's legacy timer 0. */
   irq0: IrqSelector;
   /** IRQ 8: input 0 = the RTC (selected at reset), input 1 = an HPET's legacy timer 1. */
   irq8: IrqSelector;
 }
 
-/** PIT (+ port 0x61 speaker gate), RTC/CMOS, COM1 (and COM2..4 if given) and isa-debug-exit at their PC ports. */
+/**
+ * PIT (+ port 0x61 speaker gate), RTC/CMOS, COM1 (and COM2..4 if given), isa-debug-exit and
+ * the FERR# latch (port 0xF0, IRQ 13) at their PC ports.
+ */
 export function createIsaLegacy(m: Machine, core: BoardCore, opts: MachineOptions): IsaLegacy {
   const { clock, log } = m;
   const irq0 = new IrqSelector(core.isaIrq(IsaIrq.PIT), 2);
@@ -164,17 +170,19 @@ export function createIsaLegacy(m: Machine, core: BoardCore, opts: MachineOption
   });
   const serial = serials[0]!;
   const debugExit = new DebugExit({ system: m, ioSize: 4 });
+  const fpuError = new FpuErrorLatch("fpu-error", core.isaIrq(IsaIrq.FPU));
   const io = core.ioRoot;
   io.addSubregion(MemoryRegion.io("pit", 4, pit), IsaIo.PIT);
   io.addSubregion(MemoryRegion.io("port61", 1, port61), IsaIo.PORT61);
   io.addSubregion(MemoryRegion.io("rtc", 2, rtc), IsaIo.RTC);
   serials.forEach((u, i) => io.addSubregion(MemoryRegion.io("serial", 8, u), COM_PORTS[i]!.port));
   io.addSubregion(MemoryRegion.io("isa-debug-exit", 4, debugExit), IsaIo.DEBUG_EXIT);
-  return { pit, port61, rtc, serial, serials, debugExit, irq0, irq8 };
+  io.addSubregion(MemoryRegion.io("fpu-error", 1, fpuError), IsaIo.FPU_ERROR);
+  return { pit, port61, rtc, serial, serials, debugExit, fpuError, irq0, irq8 };
 }
 
 /** The CPU: RAM directly, everything else through the address spaces; APIC MSRs to the LAPIC. */
-export function createCpu(m: Machine, lapic: Lapic, opts: MachineOptions): void {
+export function createCpu(m: Machine, lapic: Lapic, opts: MachineOptions, fpuError: FpuErrorLatch): void {
   const ramBytes = m.ramBytes;
   const bus: CpuBus = {
     mem: {
@@ -197,6 +205,7 @@ export function createCpu(m: Machine, lapic: Lapic, opts: MachineOptions): void 
       return { lo: (ns - hi * 4294967296) | 0, hi };
     },
     requestReset: (reason) => m.requestReset(reason),
+    fpuError: () => fpuError.assert(),
   };
   m.cpu = m.own(new Cpu({
     memory: m.wasmMemory, bus, log: m.log, decode, semantics, backend: (host) => new WasmBackend(host, opts.nowMs, opts.jit),

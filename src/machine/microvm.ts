@@ -92,10 +92,10 @@ function buildMicrovm(m: BoardMachine, opts: MachineOptions): MicrovmMachine {
   core.sysRoot.addSubregion(MemoryRegion.io("ged-evt", 4, ged.evt), gedCfg.evtGpa);
   core.sysRoot.addSubregion(MemoryRegion.io("ged-regs", GedReg.COUNT, ged.regs), gedCfg.regsGpa);
 
-  const devices = [core.lapic, core.ioapic, core.pic, isa.pit, isa.port61, isa.rtc, ...isa.serials, isa.debugExit, ged];
+  const devices = [core.lapic, core.ioapic, core.pic, isa.pit, isa.port61, isa.rtc, ...isa.serials, isa.debugExit, isa.fpuError, ged];
   for (const d of devices) m.addDevice(d);
   m.serial = isa.serial;
-  createCpu(m, core.lapic, opts);
+  createCpu(m, core.lapic, opts, isa.fpuError);
   bootKernel(m, opts, tables, pcMemoryMap(m.ramBytes));
   return Object.assign(m, { ged });
 }

@@ -110,11 +110,11 @@ function buildPc(m: BoardMachine, opts: MachineOptions): PcMachine {
   ioRoot.addSubregion(MemoryRegion.io("pci-config-data", 4, pciHost.configDataOps), PcIo.PCI_CONFIG_DATA);
   ioRoot.addSubregion(MemoryRegion.io("post", 1, sinkOps), PcIo.POST);
 
-  const devices = [core.lapic, ioapic, core.pic, isa.pit, isa.port61, isa.rtc, hpet, acpiPm, ...isa.serials, kbd, isa.debugExit,
+  const devices = [core.lapic, ioapic, core.pic, isa.pit, isa.port61, isa.rtc, hpet, acpiPm, ...isa.serials, kbd, isa.debugExit, isa.fpuError,
     resetCtl, pciHost, ...pciDevices];
   for (const d of devices) m.addDevice(d);
   m.serial = isa.serial;
-  createCpu(m, core.lapic, opts);
+  createCpu(m, core.lapic, opts, isa.fpuError);
   bootKernel(m, opts, platformTables, memoryMap);
   return Object.assign(m, { hpet });
 }

@@ -26,12 +26,13 @@ type Fn = (ctx: X86Ctx) => void;
 
 /**
  * A pending unmasked x87 exception (FSW.ES) is delivered by the next waiting x87 instruction
- * (SDM vol 1 8.6): #MF with CR0.NE = 1. With CR0.NE = 0 a PC signals FERR# (IRQ 13 through the
- * PIC); that line is not wired, so the exception is logged and the instruction goes on.
+ * (SDM vol 1 8.6): #MF with CR0.NE = 1. With CR0.NE = 0 the CPU asserts FERR#, which a PC
+ * routes to IRQ 13 (src/devices/fpu-error.ts), and the instruction goes on (as QEMU's).
  */
 const x87Pending = cpuHelper("x87_pending", [], null, HelperFlag.CAN_FAULT, (cpu) => {
   if (cpu.state.cr0 & 0x20) return cpu.softmmu.raise(Vec.MF);
-  cpu.log.unimp("x87 exception with CR0.NE = 0 (FERR#/IRQ 13 not wired)", "x87-ferr");
+  if (cpu.bus.fpuError) return cpu.bus.fpuError();
+  cpu.log.unimp("x87 exception with CR0.NE = 0 on a board without a FERR# route", "x87-ferr");
 });
 /** WAIT/FWAIT: #NM only when CR0.MP and CR0.TS are both set (CR0.EM does not matter). */
 const waitNm = cpuHelper("x87_wait_nm", [], null, HelperFlag.CAN_FAULT, (cpu) => {
