@@ -1,0 +1,148 @@
+/**
+ * MXCSR-exact SSE floating point, the generated-code half: each instruction computes its
+ * result with Wasm float ops (the fast path) and checks cheaply that this result and MXCSR are
+ * what the exact rules give (MXCSR in a "fast mode": every exception masked, round to
+ * nearest, no FTZ/DAZ, and for inexact-capable operations PE already set; operands and
+ * results that cannot raise IE/DE/ZE/OE/UE). Otherwise it hands the operands to the
+ * `sse_fp` helper (src/cpu/fp/sse-exec.ts: exact rounding, all flags, FTZ/DAZ, unmasked
+ * exceptions as #XM, or #UD when CR4.OSXMMEXCPT is clear, SDM vol 3 table 2-4 / 13.4).
+ *
+ * Helper protocol: the source operand (16 bytes, or the low 4/8) in FpuOff.VSCRATCH, the
+ * destination register number and an op word (SseOp | kind << 8 | imm << 16); the helper
+ * reads XMM[dst], writes the whole result (16 bytes) back to VSCRATCH and returns the
+ * EFLAGS bits of COMIS/UCOMIS; on an unmasked exception it raises and writes nothing.
+ */
+
+import { HelperFlag, IrType, type Temp } from "../../jit/ir/types.js";
+import type { SimdOp } from "../../jit/ir/simd.js";
+import { cpuHelper } from "../helper.js";
+import { FpuOff } from "../fpu-state.js";
+import { Vec } from "../softmmu.js";
+import { StateOff, xmmOff } from "../state-layout.js";
+import { sseExec, type Kind, type SseOp } from "../fp/sse-exec.js";
+import type { X86Ctx } from "./context.js";
+
+const aw = new Uint32Array(4), bw = new Uint32Array(4), ow = new Uint32Array(4);
+
+export const sseFpHelper = cpuHelper("sse_fp", [IrType.I32, IrType.I32], IrType.I32, HelperFlag.CAN_FAULT, (cpu, word, dst) => {
+  const s = cpu.state;
+  for (let i = 0; i < 4; i++) {
+    aw[i] = s.get32(xmmOff(dst & 15) + 4 * i) >>> 0;
+    bw[i] = s.get32(FpuOff.VSCRATCH + 4 * i) >>> 0;
+  }
+  const r = sseExec(s.get32(StateOff.MXCSR) >>> 0, (word & 0xff) as SseOp, ((word >> 8) & 0xff) as Kind, word >>> 16, aw, bw, ow);
+  s.set32(StateOff.MXCSR, r.mxcsr);
+  if (r.fault) {
+    cpu.softmmu.raise(s.cr4 & (1 << 10) ? Vec.XM : Vec.UD);
+    return 0;
+  }
+  for (let i = 0; i < 4; i++) s.set32(FpuOff.VSCRATCH + 4 * i, ow[i]! | 0);
+  return r.eflags;
+});
+
+/** MXCSR fast modes: [mask, value] of the bits that must match. */
+export const enum FastMode {
+  /** Results that may be inexact: all masked, RC nearest, no FTZ/DAZ, PE set. */
+  ROUNDED = 0xffe0,
+  /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set, no DAZ. */
+  NO_ROUND = 0x01c0,
+}
+const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NO_ROUND]: 0x0180 };
+
+/** i32: is MXCSR in the fast mode? */
+export function fastMode(ctx: X86Ctx, mode: FastMode): Temp {
+  const b = ctx.b;
+  return b.setcond("eq", b.andi(b.ldEnv(IrType.I32, StateOff.MXCSR), mode), b.i32(FAST_VALUE[mode]));
+}
+
+/** Float constant splat / scalar helpers. */
+const MIN_NORMAL = { f32: 0x00800000, f64: [0, 0x00100000] as const };
+const INF = { f32: 0x7f800000, f64: [0, 0x7ff00000] as const };
+
+export function fconstBits(ctx: X86Ctx, f64: boolean, bits: number | readonly [number, number]): Temp {
+  const b = ctx.b;
+  if (!f64) return b.fconv("f32_bits_i32", b.i32(bits as number));
+  const [lo, hi] = bits as readonly [number, number];
+  return b.fconv("f64_bits_i64", b.i64Parts(lo, hi));
+}
+function vsplat(ctx: X86Ctx, f64: boolean, bits: number | readonly [number, number]): Temp {
+  const b = ctx.b;
+  if (!f64) { const v = bits as number; return b.vconst(v, v, v, v); }
+  const [lo, hi] = bits as readonly [number, number];
+  return b.vconst(lo, hi, lo, hi);
+}
+
+/** Checks on scalar (F32/F64) temps, as i32 booleans. */
+export const scalarCheck = {
+  /** Zero, normal or infinite (not denormal, not NaN). */
+  noDenorm(ctx: X86Ctx, x: Temp): Temp {
+    const b = ctx.b, f64 = x.type === IrType.F64;
+    return b.or(b.fcmp("ge", b.fun("abs", x), fconstBits(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)), b.fcmp("eq", x, fconstBits(ctx, f64, f64 ? [0, 0] : 0)));
+  },
+  /** Finite (not infinite, not NaN). */
+  finite(ctx: X86Ctx, x: Temp): Temp {
+    const b = ctx.b, f64 = x.type === IrType.F64;
+    return b.fcmp("lt", b.fun("abs", x), fconstBits(ctx, f64, f64 ? INF.f64 : INF.f32));
+  },
+  /** Normal, finite, and above the smallest normal (so not tiny after any rounding). */
+  normal(ctx: X86Ctx, x: Temp): Temp {
+    const b = ctx.b, f64 = x.type === IrType.F64;
+    const ax = b.fun("abs", x);
+    return b.and(b.fcmp("gt", ax, fconstBits(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)), b.fcmp("lt", ax, fconstBits(ctx, f64, f64 ? INF.f64 : INF.f32)));
+  },
+};
+
+/** The same checks on packed temps: lane masks (all ones = true). */
+export const packedCheck = {
+  noDenorm(ctx: X86Ctx, f64: boolean, x: Temp): Temp {
+    const b = ctx.b, t = f64 ? "f64x2" : "f32x4";
+    const ge = b.simd(`${t}.ge` as SimdOp, [b.simd(`${t}.abs` as SimdOp, [x]), vsplat(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)]);
+    return b.simd("or", [ge, b.simd(`${t}.eq` as SimdOp, [x, b.vconst(0, 0, 0, 0)])]);
+  },
+  finite(ctx: X86Ctx, f64: boolean, x: Temp): Temp {
+    const b = ctx.b, t = f64 ? "f64x2" : "f32x4";
+    return b.simd(`${t}.lt` as SimdOp, [b.simd(`${t}.abs` as SimdOp, [x]), vsplat(ctx, f64, f64 ? INF.f64 : INF.f32)]);
+  },
+  normal(ctx: X86Ctx, f64: boolean, x: Temp): Temp {
+    const b = ctx.b, t = f64 ? "f64x2" : "f32x4";
+    const ax = b.simd(`${t}.abs` as SimdOp, [x]);
+    return b.simd("and", [b.simd(`${t}.gt` as SimdOp, [ax, vsplat(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)]),
+      b.simd(`${t}.lt` as SimdOp, [ax, vsplat(ctx, f64, f64 ? INF.f64 : INF.f32)])]);
+  },
+  /** i32: every lane of the mask set (lanes: 4 x 32 or 2 x 64 bits; `low2` checks only the two low 32-bit lanes). */
+  all(ctx: X86Ctx, mask: Temp, low2 = false): Temp {
+    const b = ctx.b;
+    const bits = b.simd("i32x4.bitmask", [mask]);
+    return low2 ? b.setcond("eq", b.andi(bits, 3), b.i32(3)) : b.setcond("eq", bits, b.i32(15));
+  },
+};
+
+/** AND of i32 booleans. */
+export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
+  return conds.reduce((x, y) => ctx.b.and(x, y));
+}
+
+/**
+ * Emit: if `ok`, run `fast`; otherwise spill `src` (V128, F32/F64 or I32/I64) to VSCRATCH and
+ * call the helper for `op`/`kind`/`imm` with destination XMM register `dst`, then `slow`
+ * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value.
+ */
+export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: Temp; dst: number; op: SseOp; kind: Kind; imm?: number },
+  slow: (res: () => Temp, eflags: Temp) => void): void {
+  const b = ctx.b;
+  const slowL = b.label(), done = b.label();
+  b.brcond("eq", ok, b.i32(0), slowL);
+  fast();
+  b.br(done);
+  b.setLabel(slowL);
+  const ef = callSlow(ctx, spill);
+  slow(() => b.ldEnv(IrType.V128, FpuOff.VSCRATCH), ef);
+  b.setLabel(done);
+}
+
+/** Spill the source and call the helper (no fast path). */
+export function callSlow(ctx: X86Ctx, spill: { src: Temp; dst: number; op: SseOp; kind: Kind; imm?: number }): Temp {
+  const b = ctx.b;
+  b.stEnv(spill.src, FpuOff.VSCRATCH);
+  return b.callValue(sseFpHelper, [b.i32(spill.op | (spill.kind << 8) | ((spill.imm ?? 0) << 16)), b.i32(spill.dst)]);
+}
