@@ -11,7 +11,7 @@ import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { StateOff, xmmOff } from "../../src/cpu/state-layout.js";
 import { nasm } from "../helpers/nasm.js";
 
-interface Outcome { vector: number; pushedRip: number; faultRip: number; mxcsr: number; xmm0: number[]; rbx: number }
+interface Outcome { vector: number; pushedRip: number; faultRip: number; mxcsr: number; xmm0: number[]; rbx: number; rsi: number; rdi: number }
 
 /**
  * Run 64-bit `code` (after CR4.OSFXSR and, when `osxmmexcpt`, OSXMMEXCPT are set and MXCSR is
@@ -62,7 +62,7 @@ function run(code: string, mxcsr: number, osxmmexcpt = true): Outcome {
   const mx = s.get32(StateOff.MXCSR) >>> 0;
   return {
     vector: s.reg(15) | 0, pushedRip: s.reg(14), faultRip: s.reg(13), mxcsr: mx,
-    xmm0: [0, 1, 2, 3].map((i) => s.get32(xmmOff(0) + 4 * i) >>> 0), rbx: s.reg(3),
+    xmm0: [0, 1, 2, 3].map((i) => s.get32(xmmOff(0) + 4 * i) >>> 0), rbx: s.reg(3), rsi: s.reg(6), rdi: s.reg(7),
   };
 }
 
@@ -129,6 +129,34 @@ describe("unmasked SIMD floating-point exceptions (tsemu)", () => {
     const r = run(`${nan} comiss xmm0, xmm1`, ALL_MASKED & ~0x80);
     expect(r.vector).toBe(19);
     expect(r.mxcsr & 0x3f).toBe(0x01);
+  });
+
+  it("MXCSR loaded by FXRSTOR or LDMXCSR applies to the next instruction of the same block", () => {
+    // Fast mode first (PE set, RC nearest): 1/3 rounds to nearest (up); then RC = down via FXRSTOR;
+    // then RC = up via LDMXCSR.
+    const r = run(`mov eax, 0x3f800000
+      movd xmm2, eax
+      mov eax, 0x40400000
+      movd xmm3, eax
+      movaps xmm0, xmm2
+      divss xmm0, xmm3
+      movd esi, xmm0
+      sub rsp, 512
+      and rsp, -16
+      fxsave [rsp]
+      mov dword [rsp + 24], 0x3fa0
+      fxrstor [rsp]
+      movaps xmm0, xmm2
+      divss xmm0, xmm3
+      movd edi, xmm0
+      mov dword [rsp], 0x5fa0
+      ldmxcsr [rsp]
+      movaps xmm0, xmm2
+      divss xmm0, xmm3
+      movd ebx, xmm0
+      jmp stop`, ALL_MASKED | 0x20);
+    expect(r.vector).toBe(-1);
+    expect([r.rsi >>> 0, r.rdi >>> 0, r.rbx >>> 0]).toEqual([0x3eaaaaab, 0x3eaaaaaa, 0x3eaaaaab]);
   });
 
   it("PE already set does not hide an unmasked overflow", () => {

@@ -9,11 +9,11 @@
 
 import { IrType, type Temp } from "../../jit/ir/types.js";
 import type { SimdOp } from "../../jit/ir/simd.js";
-import { StateOff, xmmOff } from "../state-layout.js";
+import { xmmOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, read, write, type X86Ctx } from "./context.js";
 import { isMmx, mmxEnter, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
-import { FastMode, fastMode, guarded, packedCheck, scalarCheck } from "./sse-guard.js";
+import { FastMode, fastMode, guarded, mxcsrValue, packedCheck, scalarCheck } from "./sse-guard.js";
 import { Kind, SseOp } from "../fp/sse-exec.js";
 import { FpuOff } from "../fpu-state.js";
 
@@ -34,7 +34,7 @@ function fconst(ctx: X86Ctx, x: number, type: IrType.F32 | IrType.F64): Temp {
 /** MXCSR.RC (0 nearest, 1 down, 2 up, 3 toward zero) as an i32 temp. */
 function mxcsrRc(ctx: X86Ctx): Temp {
   const b = ctx.b;
-  return b.andi(b.shrUi(b.ldEnv(IrType.I32, StateOff.MXCSR), 13), 3);
+  return b.andi(b.shrUi(mxcsrValue(ctx), 13), 3);
 }
 
 /** Round a scalar to an integral value per MXCSR.RC (SDM vol 1 4.8.4). */
@@ -74,7 +74,7 @@ export function floatToInt(ctx: X86Ctx, v: Temp, size: 4 | 8, truncate: boolean)
 /** i32: MXCSR.PE set and PM set (an inexact result changes nothing). */
 function peSet(ctx: X86Ctx): Temp {
   const b = ctx.b;
-  return b.setcond("eq", b.andi(b.ldEnv(IrType.I32, StateOff.MXCSR), 0x1020), b.i32(0x1020));
+  return b.setcond("eq", b.andi(mxcsrValue(ctx), 0x1020), b.i32(0x1020));
 }
 
 /** CVT(T)SS2SI / CVT(T)SD2SI: Gy <- Wss/Wsd. */

@@ -16,13 +16,13 @@
 import { IrType, type Temp } from "../../jit/ir/types.js";
 import type { SimdOp } from "../../jit/ir/simd.js";
 import { Eflag, storeEflagsCc } from "../flags.js";
-import { StateOff, xmmOff } from "../state-layout.js";
+import { xmmOff } from "../state-layout.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, write, type X86Ctx } from "./context.js";
 import { immOf, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { binop } from "./sse-int.js";
 import { roundPackedMxcsr, roundScalarMxcsr } from "./sse-cvt.js";
-import { FastMode, allOf, callSlow, fastMode, fconstBits, guarded, packedCheck, scalarCheck } from "./sse-guard.js";
+import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, scalarCheck } from "./sse-guard.js";
 import { Kind as SseKind, SseOp } from "../fp/sse-exec.js";
 import { FpuOff } from "../fpu-state.js";
 
@@ -45,10 +45,11 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
     const c = scalarCheck;
     switch (op) {
       case "min": case "max": return allOf(ctx, [fastMode(ctx, FastMode.NO_ROUND), c.noDenorm(ctx, a), c.noDenorm(ctx, s)]);
-      case "sqrt": return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.noDenorm(ctx, s), b.fcmp("ge", s, fconstBits(ctx, f64, f64 ? [0, 0] : 0))]);
+      // A normal or +inf operand (zero, negative, denormal, NaN: helper).
+      case "sqrt": return b.and(fastMode(ctx, FastMode.ROUNDED), c.minAbsNormal(ctx, [s], false, true));
       // A sum is exact when tiny: finite results raise nothing but PE (already set).
-      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.noDenorm(ctx, a), c.noDenorm(ctx, s)]);
-      default: return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.normal(ctx, r), c.noDenorm(ctx, a), c.noDenorm(ctx, s)]);
+      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
+      default: return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
     }
   }
   const c = packedCheck, t = f64 ? "f64x2" : "f32x4";
@@ -255,7 +256,7 @@ function round(k: Kind): Fn {
     const d = opAt(ctx, 0);
     if (d.kind !== "xmm") throw new Error("ROUNDxx destination must be an XMM register");
     const f64 = isF64(k);
-    const peOk = (): Temp => (imm & 8 ? b.i32(1) : b.setcond("eq", b.andi(b.ldEnv(IrType.I32, StateOff.MXCSR), 0x1020), b.i32(0x1020)));
+    const peOk = (): Temp => (imm & 8 ? b.i32(1) : b.setcond("eq", b.andi(mxcsrValue(ctx), 0x1020), b.i32(0x1020)));
     const spill = (src: Temp) => ({ src, dst: d.reg, op: SseOp.ROUND, kind: KIND[k], imm });
     if (k === "ps" || k === "pd") {
       const t = vt(k);

@@ -49,10 +49,24 @@ export const enum FastMode {
 }
 const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NO_ROUND]: 0x0180 };
 
+/**
+ * MXCSR as an i32 temp, loaded once per block: within a block only the helper changes it
+ * (setting flags, which can only turn a fast-mode check from false to true: a stale value is
+ * conservative) until LDMXCSR / FXRSTOR / XRSTOR, which call forgetMxcsr. The load is emitted
+ * at the top level of an instruction, so it dominates every later use in the block.
+ */
+const mxcsrTemps = new WeakMap<object, Temp>();
+export function mxcsrValue(ctx: X86Ctx): Temp {
+  let t = mxcsrTemps.get(ctx.b);
+  if (!t) { t = ctx.b.ldEnv(IrType.I32, StateOff.MXCSR); mxcsrTemps.set(ctx.b, t); }
+  return t;
+}
+export function forgetMxcsr(ctx: X86Ctx): void { mxcsrTemps.delete(ctx.b); }
+
 /** i32: is MXCSR in the fast mode? */
 export function fastMode(ctx: X86Ctx, mode: FastMode): Temp {
   const b = ctx.b;
-  return b.setcond("eq", b.andi(b.ldEnv(IrType.I32, StateOff.MXCSR), mode), b.i32(FAST_VALUE[mode]));
+  return b.setcond("eq", b.andi(mxcsrValue(ctx), mode), b.i32(FAST_VALUE[mode]));
 }
 
 /** Float constant splat / scalar helpers. */
@@ -72,8 +86,14 @@ function vsplat(ctx: X86Ctx, f64: boolean, bits: number | readonly [number, numb
   return b.vconst(lo, hi, lo, hi);
 }
 
-/** Checks on scalar (F32/F64) temps, as i32 booleans. */
+/** Checks on scalar (F32/F64) temps, as i32 booleans (few comparisons: they dominate the fast path's cost). */
 export const scalarCheck = {
+  /** min(|x|...) >= the smallest normal (> when `strict`; x itself when `signed`): no zero, denormal or NaN among xs. */
+  minAbsNormal(ctx: X86Ctx, xs: Temp[], strict = false, signed = false): Temp {
+    const b = ctx.b, f64 = xs[0]!.type === IrType.F64;
+    const m = signed ? xs[0]! : xs.map((x) => b.fun("abs", x)).reduce((x, y) => b.fbin("min", x, y));
+    return b.fcmp(strict ? "gt" : "ge", m, fconstBits(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32));
+  },
   /** Zero, normal or infinite (not denormal, not NaN). */
   noDenorm(ctx: X86Ctx, x: Temp): Temp {
     const b = ctx.b, f64 = x.type === IrType.F64;

@@ -11,6 +11,7 @@ import { cpuHelper } from "../helper.js";
 import { Vec } from "../softmmu.js";
 import { StateOff, xmmOff } from "../state-layout.js";
 import { FpuOff, MXCSR_MASK, fpuRegOff } from "../fpu-state.js";
+import { forgetMxcsr } from "./sse-guard.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, read, readGpr, segAddress, write, type X86Ctx } from "./context.js";
 import { zext } from "../flags.js";
@@ -208,6 +209,7 @@ function LDMXCSR(ctx: X86Ctx): void {
   simdCheck(ctx);
   const b = ctx.b;
   b.call(ldmxcsr, [b.trunc(read(ctx, operand(ctx, 0)))]);
+  forgetMxcsr(ctx);
 }
 function STMXCSR(ctx: X86Ctx): void {
   simdCheck(ctx);
