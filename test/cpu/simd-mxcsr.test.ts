@@ -103,3 +103,37 @@ describe("SSE floating point honours MXCSR exactly (host CPU differential)", () 
     check([...f32, ...f64, ...int], 4, 26);
   });
 });
+
+describe("RCP/RSQRT (approximations: vendor tables differ)", () => {
+  it("match the host on special operands exactly, within 1.5 * 2^-12 elsewhere, and leave MXCSR alone", () => {
+    const r = rng(31);
+    const specials = [0x00000001, 0x807fffff, 0x00400000, 0, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00001, 0x7f800001, 0xffc00000,
+      0x7f7fffff, 0x7f000000, 0xff400000, 0xbf800000, 0xc0400000];
+    const vals = [...specials];
+    while (vals.length < 64) vals.push(((r() % 200 + 1) << 23) | (r() & 0x7fffff) | (r() & 0x80000000));
+    const n = vals.length;
+    const data = new Uint8Array(n * 12 + n);
+    const dv = new DataView(data.buffer);
+    vals.forEach((v, i) => dv.setUint32(i * 4, v >>> 0, true));
+    const lines: string[] = [];
+    for (let i = 0; i < n; i += 4) {
+      lines.push(`movdqu xmm1, [rdi + ${i * 4}]`, "push 0", "ldmxcsr [rsp]", "pop rax", // flags clear, all unmasked: no exception may occur
+        "rcpps xmm0, xmm1", `movdqu [rdi + ${n * 4 + i * 4}], xmm0`, "rsqrtss xmm2, xmm1", "rsqrtps xmm0, xmm1", `movdqu [rdi + ${2 * n * 4 + i * 4}], xmm0`,
+        "push 0x1f80", "stmxcsr [rsp + 4]", "mov eax, [rsp + 4]", "ldmxcsr [rsp]", "pop rcx", `mov [rdi + ${3 * n * 4 + i}], al`);
+    }
+    const host = new DataView(runNative(lines.join("\n"), data).buffer);
+    const emu = new DataView(runEmu(lines.join("\n"), data).out.buffer);
+    const f = (d: DataView, o: number): number => d.getFloat32(o, true);
+    const bad: string[] = [];
+    for (let i = 0; i < n; i++) {
+      for (const k of [1, 2]) {
+        const o = k * n * 4 + i * 4, h = host.getUint32(o, true), e = emu.getUint32(o, true);
+        const special = !isFinite(f(host, o)) || Math.abs(f(host, o)) < 2 ** -125 || f(host, o) === 0;
+        const ok = special ? h === e : Math.abs(f(emu, o) - f(host, o)) <= 1.5 * 2 ** -12 * 2 * Math.abs(f(host, o));
+        if (!ok) bad.push(`${k === 1 ? "rcp" : "rsqrt"}(${vals[i]!.toString(16)}): emu ${e.toString(16)} host ${h.toString(16)}`);
+      }
+      if (i % 4 === 0 && emu.getUint8(3 * n * 4 + i) !== host.getUint8(3 * n * 4 + i)) bad.push(`mxcsr after lanes ${i}..: emu ${emu.getUint8(3 * n * 4 + i)} host ${host.getUint8(3 * n * 4 + i)}`);
+    }
+    expect(bad).toEqual([]);
+  });
+});

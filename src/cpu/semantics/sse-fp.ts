@@ -9,8 +9,7 @@
  * path no operand or result is a NaN, so x86's NaN rules (SDM vol 1 4.8.3.5: first source
  * quieted, else second, else the default NaN) and MIN/MAX's "second operand when unordered or
  * both zero" (MIN(a, s) = a < s ? a : s, Wasm's pmin(s, a)) are the helper's business.
- * RCP/RSQRT compute 1/x and 1/sqrt(x) exactly rounded (hardware's 12-bit approximations
- * differ between vendors) and raise no flags, as the SDM lists none.
+ * RCP/RSQRT: see approx() below.
  */
 
 import { IrType, type Temp } from "../../jit/ir/types.js";
@@ -221,22 +220,30 @@ function dp(f64: boolean): Fn {
   };
 }
 
-/** RCPPS/RSQRTPS/RCPSS/RSQRTSS: computed exactly (hardware gives a 12-bit approximation). */
+/**
+ * RCPPS/RSQRTPS/RCPSS/RSQRTSS. The hardware's 12-bit approximations (relative error at most
+ * 1.5 * 2^-12, SDM vol 2) are vendor-specific tables; these compute the exactly rounded value,
+ * which is within that bound. What is architectural is kept: MXCSR is neither read nor written
+ * (no flags, no RC/FTZ/DAZ), denormal operands count as zeros of their sign (so give ±inf,
+ * RSQRT of a negative denormal too), denormal results are flushed to zeros of their sign, a
+ * NaN operand is returned quieted and a negative RSQRT operand gives the default NaN.
+ */
 function approx(rsqrt: boolean, scalar: boolean): Fn {
   return (ctx) => {
     simdCheck(ctx);
     const b = ctx.b;
     const d = opAt(ctx, 0);
-    if (scalar) {
-      if (d.kind !== "xmm") throw new Error("RCPSS destination must be an XMM register");
-      const s = readF(ctx, opAt(ctx, 1), IrType.F32);
-      const one = b.fconv("f32_bits_i32", b.i32(0x3f800000));
-      b.stEnv(b.fbin("div", one, rsqrt ? b.fun("sqrt", s) : s), xmmOff(d.reg));
-      return;
-    }
-    const s = readV(ctx, opAt(ctx, 1));
-    const one = b.vconst(0x3f800000, 0x3f800000, 0x3f800000, 0x3f800000);
-    writeV(ctx, d, b.simd("f32x4.div", [one, rsqrt ? b.simd("f32x4.sqrt", [s]) : s]));
+    if (d.kind !== "xmm") throw new Error("RCPxx destination must be an XMM register");
+    const src = scalar ? b.simd("f32x4.splat", [readF(ctx, opAt(ctx, 1), IrType.F32)]) : readV(ctx, opAt(ctx, 1));
+    const splat = (v: number): Temp => b.vconst(v, v, v, v);
+    const sign = splat(0x80000000 | 0), minNormal = splat(0x00800000);
+    const flush = (v: Temp): Temp => b.simd("bitselect", [b.simd("and", [v, sign]), v, b.simd("f32x4.lt", [b.simd("f32x4.abs", [v]), minNormal])]);
+    const x = flush(src);
+    let r = flush(b.simd("f32x4.div", [splat(0x3f800000), rsqrt ? b.simd("f32x4.sqrt", [x]) : x]));
+    r = b.simd("bitselect", [splat(0xffc00000 | 0), r, b.simd("f32x4.ne", [r, r])]);
+    r = b.simd("bitselect", [b.simd("or", [src, splat(0x400000)]), r, b.simd("f32x4.ne", [src, src])]);
+    if (scalar) b.stEnv(b.simd("f32x4.extract_lane", [r], 0), xmmOff(d.reg));
+    else writeV(ctx, d, r);
   };
 }
 
