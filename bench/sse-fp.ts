@@ -4,8 +4,9 @@
  * MULPS, CVTSI2SD, CVTTSD2SI, UCOMISD) on values that stay normal, MXCSR at its default (PE
  * becomes set by the first inexact result, as in any real program). Run by hand:
  *   npx esbuild bench/sse-fp.ts --bundle --platform=node --format=esm --outfile=bench/.build/sse-fp.mjs
- *   node bench/.build/sse-fp.mjs [--iters N] [--runs N] [--clear-pe] [--only "addsd xmm0, xmm1"]
- * --clear-pe reloads MXCSR = 0x1F80 every iteration (the slow path's worst case).
+ *   node bench/.build/sse-fp.mjs [--iters N] [--runs N] [--clear-pe | --exact] [--only "addsd xmm0, xmm1"]
+ * --clear-pe reloads MXCSR = 0x1F80 every iteration (the slow path's worst case); --exact runs
+ * an integer-valued mix with PE clear (the exactness checks).
  * Prints the best run's guest instructions per second of process CPU time.
  */
 import { createTestCpu } from "../src/cpu/testing/test-cpu.js";
@@ -17,6 +18,10 @@ const iters = opt("--iters", 5_000_000), runs = opt("--runs", 5);
 const clearPe = args.includes("--clear-pe");
 /** --only "INSN": the loop body is 9 copies of one instruction instead of the mix. */
 const only = args.includes("--only") ? args[args.indexOf("--only") + 1]! : "";
+/** --exact: integer-valued operands, MXCSR left at 0x1F80 (PE stays clear: every result must prove itself exact). */
+const exact = args.includes("--exact");
+const EXACT_BODY = ["addsd xmm0, xmm1", "mulsd xmm2, xmm3", "subsd xmm4, xmm1", "addpd xmm8, xmm9", "mulpd xmm10, xmm11",
+  "cvtsi2sd xmm12, rcx", "cvttsd2si rax, xmm12", "ucomisd xmm0, xmm1", "addss xmm13, xmm14"].join("\n  ");
 const BODY = ["addsd xmm0, xmm1", "mulsd xmm2, xmm3", "divsd xmm4, xmm5", "sqrtsd xmm6, xmm7", "addps xmm8, xmm9", "mulps xmm10, xmm11",
   "cvtsi2sd xmm12, rcx", "cvttsd2si rax, xmm12", "ucomisd xmm0, xmm1"].join("\n  ");
 
@@ -24,22 +29,24 @@ const code = nasm(`
   mov rax, cr4
   or eax, 0x600
   mov cr4, rax
-  ldmxcsr [k_mxpe]
+  ${exact ? "" : "ldmxcsr [k_mxpe]"}
   movsd xmm0, [k_zero]
-  movsd xmm1, [k_step]
-  movsd xmm2, [k_one]
-  movsd xmm3, [k_grow]
+  movsd xmm1, [${exact ? "k_one" : "k_step"}]
+  movsd xmm2, [${exact ? "k_two" : "k_one"}]
+  movsd xmm3, [${exact ? "k_one" : "k_grow"}]
   movsd xmm4, [k_big]
   movsd xmm5, [k_grow]
   movsd xmm7, [k_two]
-  movups xmm8, [v_a]
-  movups xmm9, [v_b]
-  movups xmm10, [v_a]
-  movups xmm11, [v_c]
+  movups xmm8, [${exact ? "v_i" : "v_a"}]
+  movups xmm9, [${exact ? "v_i" : "v_b"}]
+  movups xmm10, [${exact ? "v_i" : "v_a"}]
+  movups xmm11, [${exact ? "v_one" : "v_c"}]
+  movss xmm13, [k_f1]
+  movss xmm14, [k_f1]
   mov rcx, ${iters}
 next:
   ${clearPe ? "ldmxcsr [k_mx]" : ""}
-  ${only ? Array(9).fill(only).join("\n  ") : BODY}
+  ${only ? Array(9).fill(only).join("\n  ") : exact ? EXACT_BODY : BODY}
   dec rcx
   jnz next
   mov al, 0x55
@@ -59,6 +66,9 @@ align 16
 v_a: dd 1.0, 2.0, 3.0, 4.0
 v_b: dd 0.001, 0.002, 0.003, 0.004
 v_c: dd 1.0000001, 0.9999999, 1.0000001, 0.9999999
+v_i: dq 3.0, 5.0
+v_one: dq 1.0, 1.0
+k_f1: dd 1.0
 `);
 
 let best = 0;

@@ -19,7 +19,8 @@ function edge32(r: () => number): number {
     case 1: return (sign | mant) >>> 0; // denormal
     case 2: return (sign | (((r() % 28) + 1) << 23) | mant) >>> 0; // tiny normal
     case 3: return (sign | ((227 + (r() % 28)) << 23) | mant) >>> 0; // huge
-    case 4: return (sign | ((127 + (r() % 8)) << 23) | (mant & 0x7f0000)) >>> 0; // few significant bits
+    case 4: // few significant bits (exact sums and products), or 11..14 (products at the edge of exactness)
+      return r() & 1 ? (sign | ((127 + (r() % 8)) << 23) | (mant & 0x7f0000)) >>> 0 : (sign | ((120 + (r() % 16)) << 23) | (mant & ~((1 << (10 + (r() % 4))) - 1) & 0x7fffff)) >>> 0;
     case 5: { const f = new Float32Array([(r() % 200) - 100]); return new Uint32Array(f.buffer)[0]!; }
     default: return r() >>> 0;
   }
@@ -35,7 +36,8 @@ function edge64(r: () => number): [number, number] {
     case 1: return [lo, (sign | mhi) >>> 0];
     case 2: return [lo, (sign | (((r() % 60) + 1) << 20) | mhi) >>> 0];
     case 3: return [lo, (sign | ((1988 + (r() % 59)) << 20) | mhi) >>> 0];
-    case 4: return [0, (sign | ((1023 + (r() % 8)) << 20) | (mhi & 0xff000)) >>> 0];
+    case 4: // few significant bits, or 25..29 (products at the edge of exactness)
+      return r() & 1 ? [0, (sign | ((1023 + (r() % 8)) << 20) | (mhi & 0xff000)) >>> 0] : [(lo & ~((1 << (24 + (r() % 5))) - 1)) >>> 0, (sign | ((1010 + (r() % 30)) << 20) | mhi) >>> 0];
     case 5: { const f = new Float64Array([(r() % 200) - 100]); const u = new Uint32Array(f.buffer); return [u[0]!, u[1]!]; }
     // Single-precision boundary values widened (CVTSD2SS under/overflow).
     case 6: return [lo & 0xe0000000, (sign | ((874 + (r() % 30)) << 20) | mhi) >>> 0];
@@ -45,17 +47,18 @@ function edge64(r: () => number): [number, number] {
 }
 
 /** Build cases with MXCSR values and edge operands in xmm0/xmm1/memory (bytes 0..47 of each case). */
-function check(specs: Omit<CaseSpec, "mxcsr">[], reps: number, seed: number): void {
+function check(specs: Omit<CaseSpec, "mxcsr">[], reps: number, seed: number, mxcsrs = MXCSRS,
+  gen: { e32: (r: () => number) => number; e64: (r: () => number) => [number, number] } = { e32: edge32, e64: edge64 }): void {
   const r = rng(seed * 7919);
   const all: CaseSpec[] = [];
-  for (const s of specs) for (const mx of MXCSRS) all.push({ ...s, mxcsr: mx });
+  for (const s of specs) for (const mx of mxcsrs) all.push({ ...s, mxcsr: mx });
   const { body, data, names } = buildCases(all, reps, seed);
   const dv = new DataView(data.buffer);
   all.forEach((s, i) => {
     for (let rep = 0; rep < reps; rep++) {
       const base = (i * reps + rep) * 128;
-      if (s.fill === "f32") for (let o = 0; o < 48; o += 4) dv.setUint32(base + o, edge32(r), true);
-      else if (s.fill === "f64") for (let o = 0; o < 48; o += 8) { const [lo, hi] = edge64(r); dv.setUint32(base + o, lo, true); dv.setUint32(base + o + 4, hi, true); }
+      if (s.fill === "f32") for (let o = 0; o < 48; o += 4) dv.setUint32(base + o, gen.e32(r), true);
+      else if (s.fill === "f64") for (let o = 0; o < 48; o += 8) { const [lo, hi] = gen.e64(r); dv.setUint32(base + o, lo, true); dv.setUint32(base + o + 4, hi, true); }
     }
   });
   const native = runNative(body, data);
@@ -73,6 +76,15 @@ const ARITH = ["add", "sub", "mul", "div", "sqrt"];
 describe("SSE floating point honours MXCSR exactly (host CPU differential)", () => {
   it("single precision ADD/SUB/MUL/DIV/SQRT", () => check(forms(ARITH.flatMap((o) => [`${o}ps`, `${o}ss`]), "f32"), 6, 21));
   it("double precision ADD/SUB/MUL/DIV/SQRT", () => check(forms(ARITH.flatMap((o) => [`${o}pd`, `${o}sd`]), "f64"), 6, 22));
+  it("sums and products at the edge of exactness with PE clear (the fast path's exactness checks)", () => {
+    // Significands of 10..14 (single) / 24..29 (double) bits: products of some are exact, of others not.
+    const e32 = (r: () => number): number =>
+      ((r() & 0x80000000) | ((110 + (r() % 30)) << 23) | (r() & ~((1 << (10 + (r() % 5))) - 1) & 0x7fffff)) >>> 0;
+    const e64 = (r: () => number): [number, number] =>
+      [(r() & ~((1 << (24 + (r() % 6))) - 1)) >>> 0, ((r() & 0x80000000) | ((1000 + (r() % 40)) << 20) | (r() & 0xfffff)) >>> 0];
+    const specs = [...forms(["mulps", "mulss", "addps", "subss"], "f32"), ...forms(["mulpd", "mulsd", "addsd", "subpd"], "f64")];
+    check(specs, 24, 27, [0x1f80, 0x1fa0], { e32, e64 });
+  });
   it("MIN/MAX, compares (quiet and signalling predicates), COMIS/UCOMIS", () => {
     const specs = [...forms(["minps", "maxss", "minss", "maxps"], "f32"), ...forms(["minpd", "maxsd", "minsd", "maxpd"], "f64"),
       ...forms(["comiss", "ucomiss"], "f32"), ...forms(["comisd", "ucomisd"], "f64")];

@@ -21,7 +21,7 @@ import { operand, write, type X86Ctx } from "./context.js";
 import { immOf, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { binop } from "./sse-int.js";
 import { roundPackedMxcsr, roundScalarMxcsr } from "./sse-cvt.js";
-import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, scalarCheck } from "./sse-guard.js";
+import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, productExact, scalarCheck, sumExact } from "./sse-guard.js";
 import { Kind as SseKind, SseOp } from "../fp/sse-exec.js";
 import { FpuOff } from "../fpu-state.js";
 
@@ -47,7 +47,8 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
       // A normal or +inf operand (zero, negative, denormal, NaN: helper).
       case "sqrt": return b.and(fastMode(ctx, FastMode.ROUNDED), c.minAbsNormal(ctx, [s], false, true));
       // A sum is exact when tiny: finite results raise nothing but PE (already set).
-      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
+      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
+      case "mul": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
       default: return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
     }
   }
@@ -58,7 +59,8 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
   switch (op) {
     case "min": case "max": m = and(c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NO_ROUND; break;
     case "sqrt": m = and(c.noDenorm(ctx, f64, s), b.simd(`${t}.ge` as SimdOp, [s, b.vconst(0, 0, 0, 0)])); break;
-    case "add": case "sub": m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); break;
+    case "add": case "sub": m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
+    case "mul": m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
     default: m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); break;
   }
   return b.and(fastMode(ctx, mode), c.all(ctx, m));
@@ -71,6 +73,9 @@ function arith(op: Arith, k: Kind): Fn {
     const d = opAt(ctx, 0);
     if (d.kind !== "xmm") throw new Error("SSE FP destination must be an XMM register");
     const spill = (src: Temp) => ({ src, dst: d.reg, op: ARITH_OP[op], kind: KIND[k] });
+    // ADD/SUB/MUL also stay in Wasm with PE clear when the result is exact (sse-guard.ts).
+    const exactOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined =>
+      op === "add" || op === "sub" ? () => sumExact(ctx, op === "sub", a, s, r, t) : op === "mul" ? () => productExact(ctx, a, s, t) : undefined;
     if (k === "ps" || k === "pd") {
       const t = vt(k);
       const s = readV(ctx, opAt(ctx, 1));
@@ -80,7 +85,7 @@ function arith(op: Arith, k: Kind): Fn {
       else if (op === "max") r = b.simd(`${t}.pmax` as SimdOp, [s, a]);
       else if (op === "sqrt") r = b.simd(`${t}.sqrt` as SimdOp, [s]);
       else r = b.simd(`${t}.${op}` as SimdOp, [a, s]);
-      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()));
+      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()), exactOf(a, s, r, t));
       return;
     }
     const type = isF64(k) ? IrType.F64 : IrType.F32;
@@ -92,7 +97,7 @@ function arith(op: Arith, k: Kind): Fn {
     else if (op === "sqrt") r = b.fun("sqrt", s);
     else r = b.fbin(op, a, s);
     guarded(ctx, arithOk(ctx, op, isF64(k), false, a, s, r), () => b.stEnv(r, xmmOff(d.reg)), spill(s),
-      (res) => b.stEnv(res(), xmmOff(d.reg)));
+      (res) => b.stEnv(res(), xmmOff(d.reg)), exactOf(a, s, r));
   };
 }
 

@@ -44,10 +44,12 @@ export const sseFpHelper = cpuHelper("sse_fp", [IrType.I32, IrType.I32], IrType.
 export const enum FastMode {
   /** Results that may be inexact: all masked, RC nearest, no FTZ/DAZ, PE set. */
   ROUNDED = 0xffe0,
+  /** As ROUNDED without PE: for guarded() with an exactness check (PE clear and the result exact). */
+  NEAREST = 0xffc0,
   /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set, no DAZ. */
   NO_ROUND = 0x01c0,
 }
-const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NO_ROUND]: 0x0180 };
+const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.NO_ROUND]: 0x0180 };
 
 /**
  * MXCSR as an i32 temp, loaded once per block: within a block only the helper changes it
@@ -137,6 +139,41 @@ export const packedCheck = {
   },
 };
 
+/** i32: a op s (add or sub, F32/F64 scalars or packed lanes) computed in r is exact (TwoSum's error is zero). */
+export function sumExact(ctx: X86Ctx, sub: boolean, a: Temp, s: Temp, r: Temp, packed?: "f32x4" | "f64x2"): Temp {
+  const b = ctx.b;
+  if (packed) {
+    const op = (n: string, x: Temp, y: Temp): Temp => b.simd(`${packed}.${n}` as SimdOp, [x, y]);
+    const y = sub ? b.simd(`${packed}.neg` as SimdOp, [s]) : s;
+    const bb = op("sub", r, a);
+    const err = op("add", op("sub", a, op("sub", r, bb)), op("sub", y, bb));
+    return packedCheck.all(ctx, op("eq", err, b.vconst(0, 0, 0, 0)));
+  }
+  const y = sub ? b.fun("neg", s) : s;
+  const bb = b.fbin("sub", r, a);
+  const err = b.fbin("add", b.fbin("sub", a, b.fbin("sub", r, bb)), b.fbin("sub", y, bb));
+  return b.fcmp("eq", err, fconstBits(ctx, r.type === IrType.F64, r.type === IrType.F64 ? [0, 0] : 0));
+}
+
+/**
+ * i32: a * s is exact because the significands are short: the low half of each significand is
+ * zero (so the product has at most p bits). Integer-valued doubles pass; others take the helper.
+ */
+export function productExact(ctx: X86Ctx, a: Temp, s: Temp, packed?: "f32x4" | "f64x2"): Temp {
+  const b = ctx.b;
+  if (packed) {
+    const m = packed === "f64x2" ? b.vconst(0x07ffffff, 0, 0x07ffffff, 0) : b.vconst(0xfff, 0xfff, 0xfff, 0xfff);
+    const z = (x: Temp): Temp => b.simd("and", [x, m]);
+    return b.setcond("eq", b.simd("any_true", [b.simd("or", [z(a), z(s)])]), b.i32(0));
+  }
+  if (a.type === IrType.F64) {
+    const low = (x: Temp): Temp => b.andi(b.fconv("i64_bits_f64", x), 0x07ffffff);
+    return b.setcond("eq", b.or(low(a), low(s)), b.i64(0));
+  }
+  const low = (x: Temp): Temp => b.andi(b.fconv("i32_bits_f32", x), 0xfff);
+  return b.setcond("eq", b.or(low(a), low(s)), b.i32(0));
+}
+
 /** AND of i32 booleans. */
 export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
   return conds.reduce((x, y) => ctx.b.and(x, y));
@@ -145,13 +182,21 @@ export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
 /**
  * Emit: if `ok`, run `fast`; otherwise spill `src` (V128, F32/F64 or I32/I64) to VSCRATCH and
  * call the helper for `op`/`kind`/`imm` with destination XMM register `dst`, then `slow`
- * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value.
+ * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value. With
+ * `exact` (an i32 "the fast result is exact" check), `ok` need not require PE set.
  */
 export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: Temp; dst: number; op: SseOp; kind: Kind; imm?: number },
-  slow: (res: () => Temp, eflags: Temp) => void): void {
+  slow: (res: () => Temp, eflags: Temp) => void, exact?: () => Temp): void {
   const b = ctx.b;
-  const slowL = b.label(), done = b.label();
+  const fastL = b.label(), slowL = b.label(), done = b.label();
   b.brcond("eq", ok, b.i32(0), slowL);
+  if (exact) {
+    // `ok` was checked against FastMode.NEAREST: with PE clear, only an exact result may stay here
+    // (the check is emitted only on that path, so a PE-set program does not pay for it).
+    b.brcond("ne", b.andi(mxcsrValue(ctx), 0x20), b.i32(0), fastL);
+    b.brcond("eq", exact(), b.i32(0), slowL);
+  }
+  b.setLabel(fastL);
   fast();
   b.br(done);
   b.setLabel(slowL);
