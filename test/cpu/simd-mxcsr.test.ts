@@ -82,7 +82,10 @@ describe("SSE floating point honours MXCSR exactly (host CPU differential)", () 
       ((r() & 0x80000000) | ((110 + (r() % 30)) << 23) | (r() & ~((1 << (10 + (r() % 5))) - 1) & 0x7fffff)) >>> 0;
     const e64 = (r: () => number): [number, number] =>
       [(r() & ~((1 << (24 + (r() % 6))) - 1)) >>> 0, ((r() & 0x80000000) | ((1000 + (r() % 40)) << 20) | (r() & 0xfffff)) >>> 0];
-    const specs = [...forms(["mulps", "mulss", "addps", "subss"], "f32"), ...forms(["mulpd", "mulsd", "addsd", "subpd"], "f64")];
+    const specs = [...forms(["mulps", "mulss", "addps", "subss", "divss", "sqrtps"], "f32"), ...forms(["mulpd", "mulsd", "addsd", "subpd", "divpd", "sqrtsd"], "f64"),
+      // Exact quotients and roots: 6 / 3, 2.25 / 1.5, sqrt(2.25), sqrt(6.25), with PE clear.
+      { insn: "mov eax, 0x40c00000\n movd xmm0, eax\n mov eax, 0x40400000\n movd xmm1, eax\n divss xmm0, xmm1\n sqrtss xmm1, xmm0", fill: "f32" as const },
+      { insn: "mov rax, 0x4002000000000000\n movq xmm0, rax\n mov rax, 0x3ff8000000000000\n movq xmm1, rax\n divsd xmm0, xmm1\n sqrtpd xmm1, xmm0", fill: "f64" as const }];
     check(specs, 24, 27, [0x1f80, 0x1fa0], { e32, e64 });
   });
   it("MIN/MAX, compares (quiet and signalling predicates), COMIS/UCOMIS", () => {

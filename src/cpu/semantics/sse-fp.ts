@@ -45,11 +45,11 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
     switch (op) {
       case "min": case "max": return allOf(ctx, [fastMode(ctx, FastMode.NO_ROUND), c.noDenorm(ctx, a), c.noDenorm(ctx, s)]);
       // A normal or +inf operand (zero, negative, denormal, NaN: helper).
-      case "sqrt": return b.and(fastMode(ctx, FastMode.ROUNDED), c.minAbsNormal(ctx, [s], false, true));
+      case "sqrt": return b.and(fastMode(ctx, FastMode.NEAREST), c.minAbsNormal(ctx, [s], false, true));
       // A sum is exact when tiny: finite results raise nothing but PE (already set).
       case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
       case "mul": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
-      default: return allOf(ctx, [fastMode(ctx, FastMode.ROUNDED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
+      default: return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
     }
   }
   const c = packedCheck, t = f64 ? "f64x2" : "f32x4";
@@ -58,10 +58,10 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
   let mode = FastMode.ROUNDED;
   switch (op) {
     case "min": case "max": m = and(c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NO_ROUND; break;
-    case "sqrt": m = and(c.noDenorm(ctx, f64, s), b.simd(`${t}.ge` as SimdOp, [s, b.vconst(0, 0, 0, 0)])); break;
+    case "sqrt": m = and(c.noDenorm(ctx, f64, s), b.simd(`${t}.ge` as SimdOp, [s, b.vconst(0, 0, 0, 0)])); mode = FastMode.NEAREST; break;
     case "add": case "sub": m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
     case "mul": m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
-    default: m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); break;
+    default: m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
   }
   return b.and(fastMode(ctx, mode), c.all(ctx, m));
 }
@@ -73,9 +73,20 @@ function arith(op: Arith, k: Kind): Fn {
     const d = opAt(ctx, 0);
     if (d.kind !== "xmm") throw new Error("SSE FP destination must be an XMM register");
     const spill = (src: Temp) => ({ src, dst: d.reg, op: ARITH_OP[op], kind: KIND[k] });
-    // ADD/SUB/MUL also stay in Wasm with PE clear when the result is exact (sse-guard.ts).
-    const exactOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined =>
-      op === "add" || op === "sub" ? () => sumExact(ctx, op === "sub", a, s, r, t) : op === "mul" ? () => productExact(ctx, a, s, t) : undefined;
+    // With PE clear, results proved exact also stay in Wasm (sse-guard.ts): a quotient q or a root
+    // r is exact when q * s or r * r (short significands: computed exactly) gives the operand back.
+    const exactOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined => {
+      const backTo = (x: Temp, y: Temp, want: Temp) => (): Temp => (t
+        ? b.and(productExact(ctx, x, y, t), packedCheck.all(ctx, b.simd(`${t}.eq` as SimdOp, [b.simd(`${t}.mul` as SimdOp, [x, y]), want])))
+        : b.and(productExact(ctx, x, y), b.fcmp("eq", b.fbin("mul", x, y), want)));
+      switch (op) {
+        case "add": case "sub": return () => sumExact(ctx, op === "sub", a, s, r, t);
+        case "mul": return () => productExact(ctx, a, s, t);
+        case "div": return backTo(r, s, a);
+        case "sqrt": return backTo(r, r, s);
+        default: return undefined;
+      }
+    };
     if (k === "ps" || k === "pd") {
       const t = vt(k);
       const s = readV(ctx, opAt(ctx, 1));
