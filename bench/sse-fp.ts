@@ -4,9 +4,10 @@
  * MULPS, CVTSI2SD, CVTTSD2SI, UCOMISD) on values that stay normal, MXCSR at its default (PE
  * becomes set by the first inexact result, as in any real program). Run by hand:
  *   npx esbuild bench/sse-fp.ts --bundle --platform=node --format=esm --outfile=bench/.build/sse-fp.mjs
- *   node bench/.build/sse-fp.mjs [--iters N] [--runs N] [--clear-pe | --exact] [--only "addsd xmm0, xmm1"]
+ *   node bench/.build/sse-fp.mjs [--iters N] [--runs N] [--clear-pe | --exact] [--mxcsr 0x9fe0] [--only "addsd xmm0, xmm1"]
  * --clear-pe reloads MXCSR = 0x1F80 every iteration (the slow path's worst case); --exact runs
- * an integer-valued mix with PE clear (the exactness checks).
+ * an integer-valued mix with PE clear (the exactness checks); --mxcsr sets the MXCSR the mix
+ * starts with (default 0x1FA0; 0x9FE0 = FTZ|DAZ as -ffast-math programs run).
  * Prints the best run's guest instructions per second of process CPU time.
  */
 import { createTestCpu } from "../src/cpu/testing/test-cpu.js";
@@ -61,7 +62,7 @@ k_grow: dq 1.0000001
 k_big: dq 1.0e100
 k_two: dq 2.0
 k_mx: dd 0x1f80, 0
-k_mxpe: dd 0x1fa0, 0
+k_mxpe: dd ${opt("--mxcsr", 0x1fa0)}, 0
 align 16
 v_a: dd 1.0, 2.0, 3.0, 4.0
 v_b: dd 0.001, 0.002, 0.003, 0.004

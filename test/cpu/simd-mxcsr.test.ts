@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { buildCases, diffCases, rng, runEmu, runNative, type CaseSpec, type Fill } from "./simd-harness.js";
 
-const MXCSRS = [0x1f80, 0x1fa0, 0x1fbf, 0x3f80, 0x5f80, 0x7f80, 0x9f80, 0x1fc0, 0x9fc0, 0xdfa0, 0x3fa0, 0x1fa2];
+const MXCSRS = [0x1f80, 0x1fa0, 0x9fff, 0x3f80, 0x5f80, 0x7f80, 0x9f80, 0x1fc0, 0x9fc0, 0xdfa0, 0x3fa0, 0x9fa0, 0x1fe2];
 
 /** One binary32 operand biased to edge cases. */
 function edge32(r: () => number): number {
@@ -87,6 +87,13 @@ describe("SSE floating point honours MXCSR exactly (host CPU differential)", () 
       { insn: "mov eax, 0x40c00000\n movd xmm0, eax\n mov eax, 0x40400000\n movd xmm1, eax\n divss xmm0, xmm1\n sqrtss xmm1, xmm0", fill: "f32" as const },
       { insn: "mov rax, 0x4002000000000000\n movq xmm0, rax\n mov rax, 0x3ff8000000000000\n movq xmm1, rax\n divsd xmm0, xmm1\n sqrtpd xmm1, xmm0", fill: "f64" as const }];
     check(specs, 24, 27, [0x1f80, 0x1fa0], { e32, e64 });
+  });
+  it("FTZ flushes tiny sums of normal operands (the fast path's FTZ check)", () => {
+    // Normals of exponent 1..2 and random signs: their sums and differences are often denormal.
+    const e32 = (r: () => number): number => ((r() & 0x80000000) | ((1 + (r() % 2)) << 23) | (r() & 0x7fffff)) >>> 0;
+    const e64 = (r: () => number): [number, number] => [r() >>> 0, ((r() & 0x80000000) | ((1 + (r() % 2)) << 20) | (r() & 0xfffff)) >>> 0];
+    const specs = [...forms(["addps", "subss", "haddps", "addsubps"], "f32"), ...forms(["addsd", "subpd", "hsubpd", "addsubpd"], "f64")];
+    check(specs, 8, 28, [0x9fa0, 0x9fff, 0x1fa0, 0x9f80], { e32, e64 });
   });
   it("MIN/MAX, compares (quiet and signalling predicates), COMIS/UCOMIS", () => {
     const specs = [...forms(["minps", "maxss", "minss", "maxps"], "f32"), ...forms(["minpd", "maxsd", "minsd", "maxpd"], "f64"),

@@ -21,7 +21,7 @@ import { operand, write, type X86Ctx } from "./context.js";
 import { immOf, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { binop } from "./sse-int.js";
 import { roundPackedMxcsr, roundScalarMxcsr } from "./sse-cvt.js";
-import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, productExact, scalarCheck, sumExact } from "./sse-guard.js";
+import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, productExact, scalarCheck, sumExact, sumNotTiny } from "./sse-guard.js";
 import { Kind as SseKind, SseOp } from "../fp/sse-exec.js";
 import { FpuOff } from "../fpu-state.js";
 
@@ -96,7 +96,8 @@ function arith(op: Arith, k: Kind): Fn {
       else if (op === "max") r = b.simd(`${t}.pmax` as SimdOp, [s, a]);
       else if (op === "sqrt") r = b.simd(`${t}.sqrt` as SimdOp, [s]);
       else r = b.simd(`${t}.${op}` as SimdOp, [a, s]);
-      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()), exactOf(a, s, r, t));
+      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()), exactOf(a, s, r, t),
+        op === "add" || op === "sub" ? () => sumNotTiny(ctx, r, t) : undefined);
       return;
     }
     const type = isF64(k) ? IrType.F64 : IrType.F32;
@@ -108,7 +109,7 @@ function arith(op: Arith, k: Kind): Fn {
     else if (op === "sqrt") r = b.fun("sqrt", s);
     else r = b.fbin(op, a, s);
     guarded(ctx, arithOk(ctx, op, isF64(k), false, a, s, r), () => b.stEnv(r, xmmOff(d.reg)), spill(s),
-      (res) => b.stEnv(res(), xmmOff(d.reg)), exactOf(a, s, r));
+      (res) => b.stEnv(res(), xmmOff(d.reg)), exactOf(a, s, r), op === "add" || op === "sub" ? () => sumNotTiny(ctx, r) : undefined);
   };
 }
 
@@ -221,7 +222,7 @@ function horiz(f64: boolean, kind: "hadd" | "hsub" | "addsub"): Fn {
       m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s));
     }
     guarded(ctx, b.and(fastMode(ctx, FastMode.ROUNDED), c.all(ctx, m)), () => writeV(ctx, d, r),
-      { src: s, dst: d.reg, op, kind: f64 ? SseKind.PD : SseKind.PS }, (res) => writeV(ctx, d, res()));
+      { src: s, dst: d.reg, op, kind: f64 ? SseKind.PD : SseKind.PS }, (res) => writeV(ctx, d, res()), undefined, () => sumNotTiny(ctx, r, t));
   };
 }
 

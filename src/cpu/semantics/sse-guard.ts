@@ -40,14 +40,18 @@ export const sseFpHelper = cpuHelper("sse_fp", [IrType.I32, IrType.I32], IrType.
   return r.eflags;
 });
 
-/** MXCSR fast modes: [mask, value] of the bits that must match. */
+/**
+ * MXCSR fast modes: the mask of the bits that must match FAST_VALUE. DAZ and FTZ are free: no
+ * fast path admits a denormal operand, and the only tiny results it admits (exact sums) are
+ * checked by guarded()'s `notTiny` when FTZ is set.
+ */
 export const enum FastMode {
-  /** Results that may be inexact: all masked, RC nearest, no FTZ/DAZ, PE set. */
-  ROUNDED = 0xffe0,
+  /** Results that may be inexact: all masked, RC nearest, PE set. */
+  ROUNDED = 0x7fa0,
   /** As ROUNDED without PE: for guarded() with an exactness check (PE clear and the result exact). */
-  NEAREST = 0xffc0,
-  /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set, no DAZ. */
-  NO_ROUND = 0x01c0,
+  NEAREST = 0x7f80,
+  /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set. */
+  NO_ROUND = 0x0180,
 }
 const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.NO_ROUND]: 0x0180 };
 
@@ -139,6 +143,18 @@ export const packedCheck = {
   },
 };
 
+/** i32: a sum r is not tiny: zero or at least the smallest normal (F32/F64, or packed lanes). */
+export function sumNotTiny(ctx: X86Ctx, r: Temp, packed?: "f32x4" | "f64x2"): Temp {
+  const b = ctx.b;
+  if (packed) {
+    const f64 = packed === "f64x2";
+    const ge = b.simd(`${packed}.ge` as SimdOp, [b.simd(`${packed}.abs` as SimdOp, [r]), vsplat(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)]);
+    return packedCheck.all(ctx, b.simd("or", [ge, b.simd(`${packed}.eq` as SimdOp, [r, b.vconst(0, 0, 0, 0)])]));
+  }
+  const f64 = r.type === IrType.F64;
+  return b.or(b.fcmp("ge", b.fun("abs", r), fconstBits(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)), b.fcmp("eq", r, fconstBits(ctx, f64, f64 ? [0, 0] : 0)));
+}
+
 /** i32: a op s (add or sub, F32/F64 scalars or packed lanes) computed in r is exact (TwoSum's error is zero). */
 export function sumExact(ctx: X86Ctx, sub: boolean, a: Temp, s: Temp, r: Temp, packed?: "f32x4" | "f64x2"): Temp {
   const b = ctx.b;
@@ -183,13 +199,20 @@ export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
  * Emit: if `ok`, run `fast`; otherwise spill `src` (V128, F32/F64 or I32/I64) to VSCRATCH and
  * call the helper for `op`/`kind`/`imm` with destination XMM register `dst`, then `slow`
  * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value. With
- * `exact` (an i32 "the fast result is exact" check), `ok` need not require PE set.
+ * `exact` (an i32 "the fast result is exact" check), `ok` need not require PE set; `notTiny`
+ * is checked when MXCSR.FTZ is set (for results that may be tiny: sums).
  */
 export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: Temp; dst: number; op: SseOp; kind: Kind; imm?: number },
-  slow: (res: () => Temp, eflags: Temp) => void, exact?: () => Temp): void {
+  slow: (res: () => Temp, eflags: Temp) => void, exact?: () => Temp, notTiny?: () => Temp): void {
   const b = ctx.b;
-  const fastL = b.label(), slowL = b.label(), done = b.label();
+  const ftzL = b.label(), fastL = b.label(), slowL = b.label(), done = b.label();
   b.brcond("eq", ok, b.i32(0), slowL);
+  if (notTiny) {
+    // Under FTZ a tiny (nonzero denormal) result is flushed: the helper's business.
+    b.brcond("eq", b.andi(mxcsrValue(ctx), 0x8000), b.i32(0), ftzL);
+    b.brcond("eq", notTiny(), b.i32(0), slowL);
+  }
+  b.setLabel(ftzL);
   if (exact) {
     // `ok` was checked against FastMode.NEAREST: with PE clear, only an exact result may stay here
     // (the check is emitted only on that path, so a PE-set program does not pay for it).
