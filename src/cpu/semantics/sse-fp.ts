@@ -21,7 +21,7 @@ import { operand, write, type X86Ctx } from "./context.js";
 import { immOf, opAt, readF, readV, simdCheck, writeV } from "./sse-common.js";
 import { binop } from "./sse-int.js";
 import { roundPackedMxcsr, roundScalarMxcsr } from "./sse-cvt.js";
-import { FastMode, allOf, callSlow, fastMode, guarded, mxcsrValue, packedCheck, productExact, scalarCheck, sumExact, sumNotTiny } from "./sse-guard.js";
+import { FastMode, allOf, callSlow, fconstBits, fastMode, guarded, mxcsrValue, ordinaryFinite, packedCheck, productExact, scalarCheck, sumExact, sumNotTiny } from "./sse-guard.js";
 import { Kind as SseKind, SseOp } from "../fp/sse-exec.js";
 import { FpuOff } from "../fpu-state.js";
 
@@ -75,6 +75,30 @@ function arith(op: Arith, k: Kind): Fn {
     const spill = (src: Temp) => ({ src, dst: d.reg, op: ARITH_OP[op], kind: KIND[k] });
     // With PE clear, results proved exact also stay in Wasm (sse-guard.ts): a quotient q or a root
     // r is exact when q * s or r * r (short significands: computed exactly) gives the operand back.
+    // Zero operands give exact zeros or the other operand, with no flag in any mode: a second
+    // fast condition, tried only when the first fails (x + 0, 0 * x, 0 / x, sqrt(±0)).
+    const zerosOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined => {
+      const isZero = (x: Temp): Temp => (t ? b.simd(`${t}.eq` as SimdOp, [x, b.vconst(0, 0, 0, 0)]) : b.fcmp("eq", x, fconstBits(ctx, isF64(k), isF64(k) ? [0, 0] : 0)));
+      const and = (...m: Temp[]): Temp => m.reduce((x, y) => (t ? b.simd("and", [x, y]) : b.and(x, y)));
+      const or = (x: Temp, y: Temp): Temp => (t ? b.simd("or", [x, y]) : b.or(x, y));
+      const ord = (x: Temp): Temp => ordinaryFinite(ctx, x, t);
+      let zero: () => Temp;
+      switch (op) {
+        case "add": case "sub": if (t) return undefined; // packed sums already admit zeros
+          return () => and(fastMode(ctx, FastMode.NEAREST), or(isZero(a), isZero(s)), ord(a), ord(s));
+        case "mul": zero = () => and(or(isZero(a), isZero(s)), ord(a), ord(s)); break;
+        case "div": zero = () => and(isZero(a), ord(s), t ? b.simd("not", [isZero(s)]) : b.setcond("eq", isZero(s), b.i32(0))); break;
+        case "sqrt": if (t) return undefined; return () => isZero(s);
+        default: return undefined;
+      }
+      if (!t) return zero;
+      // Packed: each lane either passes the main check (PE set) or is a zero case.
+      return () => {
+        const f64 = t === "f64x2";
+        const main = and(packedCheck.normal(ctx, f64, r), packedCheck.noDenorm(ctx, f64, a), packedCheck.noDenorm(ctx, f64, s));
+        return b.and(fastMode(ctx, FastMode.ROUNDED), packedCheck.all(ctx, or(main, zero())));
+      };
+    };
     const exactOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined => {
       const backTo = (x: Temp, y: Temp, want: Temp) => (): Temp => (t
         ? b.and(productExact(ctx, x, y, t), packedCheck.all(ctx, b.simd(`${t}.eq` as SimdOp, [b.simd(`${t}.mul` as SimdOp, [x, y]), want])))
@@ -96,8 +120,9 @@ function arith(op: Arith, k: Kind): Fn {
       else if (op === "max") r = b.simd(`${t}.pmax` as SimdOp, [s, a]);
       else if (op === "sqrt") r = b.simd(`${t}.sqrt` as SimdOp, [s]);
       else r = b.simd(`${t}.${op}` as SimdOp, [a, s]);
-      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()), exactOf(a, s, r, t),
-        op === "add" || op === "sub" ? () => sumNotTiny(ctx, r, t) : undefined);
+      guarded(ctx, arithOk(ctx, op, k === "pd", true, a, s, r), () => writeV(ctx, d, r), spill(s), (res) => writeV(ctx, d, res()), {
+        exact: exactOf(a, s, r, t), notTiny: op === "add" || op === "sub" ? () => sumNotTiny(ctx, r, t) : undefined, alt: zerosOf(a, s, r, t),
+      });
       return;
     }
     const type = isF64(k) ? IrType.F64 : IrType.F32;
@@ -109,7 +134,9 @@ function arith(op: Arith, k: Kind): Fn {
     else if (op === "sqrt") r = b.fun("sqrt", s);
     else r = b.fbin(op, a, s);
     guarded(ctx, arithOk(ctx, op, isF64(k), false, a, s, r), () => b.stEnv(r, xmmOff(d.reg)), spill(s),
-      (res) => b.stEnv(res(), xmmOff(d.reg)), exactOf(a, s, r), op === "add" || op === "sub" ? () => sumNotTiny(ctx, r) : undefined);
+      (res) => b.stEnv(res(), xmmOff(d.reg)), {
+        exact: exactOf(a, s, r), notTiny: op === "add" || op === "sub" ? () => sumNotTiny(ctx, r) : undefined, alt: zerosOf(a, s, r),
+      });
   };
 }
 
@@ -222,7 +249,7 @@ function horiz(f64: boolean, kind: "hadd" | "hsub" | "addsub"): Fn {
       m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s));
     }
     guarded(ctx, b.and(fastMode(ctx, FastMode.ROUNDED), c.all(ctx, m)), () => writeV(ctx, d, r),
-      { src: s, dst: d.reg, op, kind: f64 ? SseKind.PD : SseKind.PS }, (res) => writeV(ctx, d, res()), undefined, () => sumNotTiny(ctx, r, t));
+      { src: s, dst: d.reg, op, kind: f64 ? SseKind.PD : SseKind.PS }, (res) => writeV(ctx, d, res()), { notTiny: () => sumNotTiny(ctx, r, t) });
   };
 }
 

@@ -190,6 +190,16 @@ export function productExact(ctx: X86Ctx, a: Temp, s: Temp, packed?: "f32x4" | "
   return b.setcond("eq", b.or(low(a), low(s)), b.i32(0));
 }
 
+/** i32 (scalar) or lane mask (packed): x is zero, normal or... finite and not denormal. */
+export function ordinaryFinite(ctx: X86Ctx, x: Temp, packed?: "f32x4" | "f64x2"): Temp {
+  const b = ctx.b;
+  if (packed) {
+    const f64 = packed === "f64x2";
+    return b.simd("and", [packedCheck.finite(ctx, f64, x), packedCheck.noDenorm(ctx, f64, x)]);
+  }
+  return b.and(scalarCheck.finite(ctx, x), scalarCheck.noDenorm(ctx, x));
+}
+
 /** AND of i32 booleans. */
 export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
   return conds.reduce((x, y) => ctx.b.and(x, y));
@@ -198,15 +208,20 @@ export function allOf(ctx: X86Ctx, conds: Temp[]): Temp {
 /**
  * Emit: if `ok`, run `fast`; otherwise spill `src` (V128, F32/F64 or I32/I64) to VSCRATCH and
  * call the helper for `op`/`kind`/`imm` with destination XMM register `dst`, then `slow`
- * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value. With
- * `exact` (an i32 "the fast result is exact" check), `ok` need not require PE set; `notTiny`
- * is checked when MXCSR.FTZ is set (for results that may be tiny: sums).
+ * with the helper's result (V128 loaded from VSCRATCH) and its EFLAGS return value; `extra`
+ * adds the exactness, FTZ and alternative checks (Extra).
  */
 export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: Temp; dst: number; op: SseOp; kind: Kind; imm?: number },
-  slow: (res: () => Temp, eflags: Temp) => void, exact?: () => Temp, notTiny?: () => Temp): void {
+  slow: (res: () => Temp, eflags: Temp) => void, extra: Extra = {}): void {
   const b = ctx.b;
-  const ftzL = b.label(), fastL = b.label(), slowL = b.label(), done = b.label();
-  b.brcond("eq", ok, b.i32(0), slowL);
+  const { exact, notTiny, alt } = extra;
+  const okL = b.label(), ftzL = b.label(), fastL = b.label(), slowL = b.label(), done = b.label();
+  if (alt) {
+    b.brcond("ne", ok, b.i32(0), okL);
+    b.brcond("eq", alt(), b.i32(0), slowL);
+    b.br(fastL);
+  } else b.brcond("eq", ok, b.i32(0), slowL);
+  b.setLabel(okL);
   if (notTiny) {
     // Under FTZ a tiny (nonzero denormal) result is flushed: the helper's business.
     b.brcond("eq", b.andi(mxcsrValue(ctx), 0x8000), b.i32(0), ftzL);
@@ -226,6 +241,16 @@ export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: T
   const ef = callSlow(ctx, spill);
   slow(() => b.ldEnv(IrType.V128, FpuOff.VSCRATCH), ef);
   b.setLabel(done);
+}
+
+/** guarded()'s optional checks. */
+export interface Extra {
+  /** i32 "the fast result is exact": then `ok` need not require PE set (checked only when PE is clear). */
+  exact?: () => Temp;
+  /** i32 "the result is not tiny", checked only when MXCSR.FTZ is set (results that may be tiny: sums). */
+  notTiny?: () => Temp;
+  /** A second fast condition tried when `ok` fails (exact results with no flag in any mode: zeros). */
+  alt?: () => Temp;
 }
 
 /** Spill the source and call the helper (no fast path). */
