@@ -88,6 +88,14 @@ describe("SSE floating point honours MXCSR exactly (host CPU differential)", () 
       { insn: "mov rax, 0x4002000000000000\n movq xmm0, rax\n mov rax, 0x3ff8000000000000\n movq xmm1, rax\n divsd xmm0, xmm1\n sqrtpd xmm1, xmm0", fill: "f64" as const }];
     check(specs, 24, 27, [0x1f80, 0x1fa0], { e32, e64 });
   });
+  it("exact results under every rounding mode (x - x is -0 rounding down)", () => {
+    const specs = [{ insn: "subps xmm0, xmm0", fill: "f32" as const }, { insn: "subsd xmm1, xmm1", fill: "f64" as const },
+      { insn: "movaps xmm1, xmm0\n xorps xmm1, IN\n addps xmm0, xmm1", fill: "f32" as const }, // lanes whose sign bit IN flips cancel
+      ...forms(["addss", "mulss", "divps", "sqrtss"], "f32"), ...forms(["subsd", "mulpd", "divsd", "sqrtpd"], "f64")];
+    const short32 = (r: () => number): number => ((r() & 0x80000000) | ((120 + (r() % 16)) << 23) | (r() & 0x7c0000)) >>> 0;
+    const short64 = (r: () => number): [number, number] => [0, ((r() & 0x80000000) | ((1015 + (r() % 16)) << 20) | (r() & 0xf8000)) >>> 0];
+    check(specs, 6, 29, [0x3f80, 0x5f80, 0x7f80, 0x3fa0, 0x5fa0, 0x7fa0, 0xffe0], { e32: short32, e64: short64 });
+  });
   it("FTZ flushes tiny sums of normal operands (the fast path's FTZ check)", () => {
     // Normals of exponent 1..2 and random signs: their sums and differences are often denormal.
     const e32 = (r: () => number): number => ((r() & 0x80000000) | ((1 + (r() % 2)) << 23) | (r() & 0x7fffff)) >>> 0;

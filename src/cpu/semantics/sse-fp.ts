@@ -45,11 +45,11 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
     switch (op) {
       case "min": case "max": return allOf(ctx, [fastMode(ctx, FastMode.NO_ROUND), c.noDenorm(ctx, a), c.noDenorm(ctx, s)]);
       // A normal or +inf operand (zero, negative, denormal, NaN: helper).
-      case "sqrt": return b.and(fastMode(ctx, FastMode.NEAREST), c.minAbsNormal(ctx, [s], false, true));
+      case "sqrt": return b.and(fastMode(ctx, FastMode.MASKED), c.minAbsNormal(ctx, [s], false, true));
       // A sum is exact when tiny: finite results raise nothing but PE (already set).
-      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
-      case "mul": return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
-      default: return allOf(ctx, [fastMode(ctx, FastMode.NEAREST), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
+      case "add": case "sub": return allOf(ctx, [fastMode(ctx, FastMode.MASKED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s])]);
+      case "mul": return allOf(ctx, [fastMode(ctx, FastMode.MASKED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
+      default: return allOf(ctx, [fastMode(ctx, FastMode.MASKED), c.finite(ctx, r), c.minAbsNormal(ctx, [a, s, r], true)]);
     }
   }
   const c = packedCheck, t = f64 ? "f64x2" : "f32x4";
@@ -58,10 +58,10 @@ function arithOk(ctx: X86Ctx, op: Arith, f64: boolean, packed: boolean, a: Temp,
   let mode = FastMode.ROUNDED;
   switch (op) {
     case "min": case "max": m = and(c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NO_ROUND; break;
-    case "sqrt": m = and(c.noDenorm(ctx, f64, s), b.simd(`${t}.ge` as SimdOp, [s, b.vconst(0, 0, 0, 0)])); mode = FastMode.NEAREST; break;
-    case "add": case "sub": m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
-    case "mul": m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
-    default: m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.NEAREST; break;
+    case "sqrt": m = and(c.noDenorm(ctx, f64, s), b.simd(`${t}.ge` as SimdOp, [s, b.vconst(0, 0, 0, 0)])); mode = FastMode.MASKED; break;
+    case "add": case "sub": m = and(c.finite(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.MASKED; break;
+    case "mul": m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.MASKED; break;
+    default: m = and(c.normal(ctx, f64, r), c.noDenorm(ctx, f64, a), c.noDenorm(ctx, f64, s)); mode = FastMode.MASKED; break;
   }
   return b.and(fastMode(ctx, mode), c.all(ctx, m));
 }

@@ -50,10 +50,13 @@ export const enum FastMode {
   ROUNDED = 0x7fa0,
   /** As ROUNDED without PE: for guarded() with an exactness check (PE clear and the result exact). */
   NEAREST = 0x7f80,
+  /** All exceptions masked (RC, PE, FTZ, DAZ free): for guarded() with an exactness check, which
+   * then applies unless RC is nearest and PE set (an exact result is the same in every mode). */
+  MASKED = 0x1f80,
   /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set. */
   NO_ROUND = 0x0180,
 }
-const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.NO_ROUND]: 0x0180 };
+const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.MASKED]: 0x1f80, [FastMode.NO_ROUND]: 0x0180 };
 
 /**
  * MXCSR as an i32 temp, loaded once per block: within a block only the helper changes it
@@ -155,7 +158,7 @@ export function sumNotTiny(ctx: X86Ctx, r: Temp, packed?: "f32x4" | "f64x2"): Te
   return b.or(b.fcmp("ge", b.fun("abs", r), fconstBits(ctx, f64, f64 ? MIN_NORMAL.f64 : MIN_NORMAL.f32)), b.fcmp("eq", r, fconstBits(ctx, f64, f64 ? [0, 0] : 0)));
 }
 
-/** i32: a op s (add or sub, F32/F64 scalars or packed lanes) computed in r is exact (TwoSum's error is zero). */
+/** i32: a op s (add or sub, F32/F64 scalars or packed lanes) computed in r is exact (TwoSum's error is zero) and not a zero whose sign depends on RC. */
 export function sumExact(ctx: X86Ctx, sub: boolean, a: Temp, s: Temp, r: Temp, packed?: "f32x4" | "f64x2"): Temp {
   const b = ctx.b;
   if (packed) {
@@ -163,13 +166,19 @@ export function sumExact(ctx: X86Ctx, sub: boolean, a: Temp, s: Temp, r: Temp, p
     const y = sub ? b.simd(`${packed}.neg` as SimdOp, [s]) : s;
     const bb = op("sub", r, a);
     const err = op("add", op("sub", a, op("sub", r, bb)), op("sub", y, bb));
-    return packedCheck.all(ctx, op("eq", err, b.vconst(0, 0, 0, 0)));
+    const zero = b.vconst(0, 0, 0, 0);
+    const nonzero = b.simd("or", [b.simd(`${packed}.ne` as SimdOp, [r, zero]), b.simd("i32x4.splat", [b.neg(rcNearest(ctx))])]);
+    return packedCheck.all(ctx, b.simd("and", [op("eq", err, zero), nonzero]));
   }
   const y = sub ? b.fun("neg", s) : s;
   const bb = b.fbin("sub", r, a);
   const err = b.fbin("add", b.fbin("sub", a, b.fbin("sub", r, bb)), b.fbin("sub", y, bb));
-  return b.fcmp("eq", err, fconstBits(ctx, r.type === IrType.F64, r.type === IrType.F64 ? [0, 0] : 0));
+  const zero = fconstBits(ctx, r.type === IrType.F64, r.type === IrType.F64 ? [0, 0] : 0);
+  return b.and(b.fcmp("eq", err, zero), b.or(b.fcmp("ne", r, zero), rcNearest(ctx)));
 }
+
+/** i32: MXCSR.RC is round to nearest (an exact zero sum is -0 only when rounding down). */
+const rcNearest = (ctx: X86Ctx): Temp => ctx.b.setcond("eq", ctx.b.andi(mxcsrValue(ctx), 0x6000), ctx.b.i32(0));
 
 /**
  * i32: a * s is exact because the significands are short: the low half of each significand is
@@ -229,9 +238,9 @@ export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: T
   }
   b.setLabel(ftzL);
   if (exact) {
-    // `ok` was checked against FastMode.NEAREST: with PE clear, only an exact result may stay here
-    // (the check is emitted only on that path, so a PE-set program does not pay for it).
-    b.brcond("ne", b.andi(mxcsrValue(ctx), 0x20), b.i32(0), fastL);
+    // `ok` was checked against FastMode.MASKED: unless RC is nearest and PE set, only an exact
+    // result may stay here (checked only on that path: the common mode does not pay for it).
+    b.brcond("eq", b.andi(mxcsrValue(ctx), 0x6020), b.i32(0x20), fastL);
     b.brcond("eq", exact(), b.i32(0), slowL);
   }
   b.setLabel(fastL);
