@@ -85,7 +85,7 @@ function arith(op: Arith, k: Kind): Fn {
       let zero: () => Temp;
       switch (op) {
         case "add": case "sub": if (t) return undefined; // packed sums already admit zeros
-          return () => and(fastMode(ctx, FastMode.NEAREST), or(isZero(a), isZero(s)), ord(a), ord(s));
+          return () => and(fastMode(ctx, FastMode.NEAREST, false), or(isZero(a), isZero(s)), ord(a), ord(s));
         case "mul": zero = () => and(or(isZero(a), isZero(s)), ord(a), ord(s)); break;
         case "div": zero = () => and(isZero(a), ord(s), t ? b.simd("not", [isZero(s)]) : b.setcond("eq", isZero(s), b.i32(0))); break;
         case "sqrt": if (t) return undefined; return () => isZero(s);
@@ -96,7 +96,7 @@ function arith(op: Arith, k: Kind): Fn {
       return () => {
         const f64 = t === "f64x2";
         const main = and(packedCheck.normal(ctx, f64, r), packedCheck.noDenorm(ctx, f64, a), packedCheck.noDenorm(ctx, f64, s));
-        return b.and(fastMode(ctx, FastMode.ROUNDED), packedCheck.all(ctx, or(main, zero())));
+        return b.and(fastMode(ctx, FastMode.ROUNDED, false), packedCheck.all(ctx, or(main, zero())));
       };
     };
     const exactOf = (a: Temp, s: Temp, r: Temp, t?: "f32x4" | "f64x2"): (() => Temp) | undefined => {

@@ -53,10 +53,12 @@ export const enum FastMode {
   /** All exceptions masked (RC, PE, FTZ, DAZ free): for guarded() with an exactness check, which
    * then applies unless RC is nearest and PE set (an exact result is the same in every mode). */
   MASKED = 0x1f80,
+  /** The common mode of guarded()'s extra checks: RC nearest, PE set, FTZ clear. */
+  COMMON = 0xe020,
   /** Only IE/DE possible (compares, MIN/MAX, widening conversions): IM, DM set. */
   NO_ROUND = 0x0180,
 }
-const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.MASKED]: 0x1f80, [FastMode.NO_ROUND]: 0x0180 };
+const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [FastMode.NEAREST]: 0x1f80, [FastMode.MASKED]: 0x1f80, [FastMode.COMMON]: 0x0020, [FastMode.NO_ROUND]: 0x0180 };
 
 /**
  * MXCSR as an i32 temp, loaded once per block: within a block only the helper changes it
@@ -64,18 +66,28 @@ const FAST_VALUE: Record<FastMode, number> = { [FastMode.ROUNDED]: 0x1fa0, [Fast
  * conservative) until LDMXCSR / FXRSTOR / XRSTOR, which call forgetMxcsr. The load is emitted
  * at the top level of an instruction, so it dominates every later use in the block.
  */
-const mxcsrTemps = new WeakMap<object, Temp>();
+const mxcsrTemps = new WeakMap<object, { mx: Temp; modes: Map<FastMode, Temp> }>();
 export function mxcsrValue(ctx: X86Ctx): Temp {
   let t = mxcsrTemps.get(ctx.b);
-  if (!t) { t = ctx.b.ldEnv(IrType.I32, StateOff.MXCSR); mxcsrTemps.set(ctx.b, t); }
-  return t;
+  if (!t) { t = { mx: ctx.b.ldEnv(IrType.I32, StateOff.MXCSR), modes: new Map() }; mxcsrTemps.set(ctx.b, t); }
+  return t.mx;
 }
 export function forgetMxcsr(ctx: X86Ctx): void { mxcsrTemps.delete(ctx.b); }
 
-/** i32: is MXCSR in the fast mode? */
-export function fastMode(ctx: X86Ctx, mode: FastMode): Temp {
+/**
+ * i32: is MXCSR in the fast mode? Cached per block like the MXCSR value when `top` (the caller
+ * is at an instruction's top level, so the definition dominates later uses); inside a
+ * conditional region pass top = false.
+ */
+export function fastMode(ctx: X86Ctx, mode: FastMode, top = true): Temp {
   const b = ctx.b;
-  return b.setcond("eq", b.andi(mxcsrValue(ctx), mode), b.i32(FAST_VALUE[mode]));
+  const mx = mxcsrValue(ctx);
+  const cache = mxcsrTemps.get(b)!.modes;
+  const hit = cache.get(mode);
+  if (hit) return hit;
+  const t = b.setcond("eq", b.andi(mx, mode), b.i32(FAST_VALUE[mode]));
+  if (top) cache.set(mode, t);
+  return t;
 }
 
 /** Float constant splat / scalar helpers. */
@@ -225,12 +237,15 @@ export function guarded(ctx: X86Ctx, ok: Temp, fast: () => void, spill: { src: T
   const b = ctx.b;
   const { exact, notTiny, alt } = extra;
   const okL = b.label(), ftzL = b.label(), fastL = b.label(), slowL = b.label(), done = b.label();
+  const common = exact || notTiny ? fastMode(ctx, FastMode.COMMON) : null; // at the top level: cached
   if (alt) {
     b.brcond("ne", ok, b.i32(0), okL);
     b.brcond("eq", alt(), b.i32(0), slowL);
     b.br(fastL);
   } else b.brcond("eq", ok, b.i32(0), slowL);
   b.setLabel(okL);
+  // RC nearest, PE set, FTZ clear (one cached test): neither check below can fail.
+  if (common) b.brcond("ne", common, b.i32(0), fastL);
   if (notTiny) {
     // Under FTZ a tiny (nonzero denormal) result is flushed: the helper's business.
     b.brcond("eq", b.andi(mxcsrValue(ctx), 0x8000), b.i32(0), ftzL);
