@@ -2,8 +2,9 @@
  * MXCSR-exact SSE floating point, the generated-code half: each instruction computes its
  * result with Wasm float ops (the fast path) and checks cheaply that this result and MXCSR are
  * what the exact rules give (MXCSR in a "fast mode": every exception masked, round to
- * nearest, no FTZ/DAZ, and for inexact-capable operations PE already set; operands and
- * results that cannot raise IE/DE/ZE/OE/UE). Otherwise it hands the operands to the
+ * nearest, and for inexact-capable operations PE already set or the result proved exact;
+ * operands and results that cannot raise IE/DE/ZE/OE/UE, so FTZ/DAZ do not matter except
+ * for tiny sums). Otherwise it hands the operands to the
  * `sse_fp` helper (src/cpu/fp/sse-exec.ts: exact rounding, all flags, FTZ/DAZ, unmasked
  * exceptions as #XM, or #UD when CR4.OSXMMEXCPT is clear, SDM vol 3 table 2-4 / 13.4).
  *
