@@ -146,6 +146,8 @@ export interface CaseSpec {
   /** nasm text of the instruction; IN is replaced by the address of the case's 16-byte memory input. */
   insn: string;
   fill: Fill;
+  /** MXCSR to load before the instruction; the MXCSR after it is stored to the case's bytes 60..63 and compared. */
+  mxcsr?: number;
 }
 
 /** Layout of one case: input block (xmm0, xmm1, memory operand, rax) then output block. */
@@ -164,13 +166,16 @@ export function buildCases(specs: CaseSpec[], reps: number, seed: number): { bod
     for (let rep = 0; rep < reps; rep++, k++) {
       const base = k * CASE_BYTES;
       fillBytes(dv, base, 56, spec.fill, r);
+      if (spec.mxcsr !== undefined) { dv.setUint32(base + 56, spec.mxcsr, true); dv.setUint32(base + 124, MXCSR_INIT, true); }
       names.push(spec.insn);
       const mem = `[rdi + ${base + 32}]`;
       lines.push(
         `movdqu xmm0, [rdi + ${base}]`, `movdqu xmm1, [rdi + ${base + 16}]`, `mov rax, [rdi + ${base + 48}]`,
         `movq mm0, [rdi + ${base}]`, `movq mm1, [rdi + ${base + 16}]`,
         "xor ecx, ecx",
+        ...(spec.mxcsr === undefined ? [] : [`ldmxcsr [rdi + ${base + 56}]`]),
         spec.insn.replace(/IN/g, mem),
+        ...(spec.mxcsr === undefined ? [] : [`stmxcsr [rdi + ${base + 60}]`, `ldmxcsr [rdi + ${base + 124}]`]),
         `mov [rdi + ${base + 116}], ecx`,
         "pushfq",
         `movdqu [rdi + ${base + 64}], xmm0`, `movdqu [rdi + ${base + 80}], xmm1`, `mov [rdi + ${base + 96}], rax`,
@@ -188,7 +193,7 @@ export function diffCases(names: string[], emu: Uint8Array, native: Uint8Array):
   const bad: string[] = [];
   names.forEach((name, k) => {
     const o = k * CASE_BYTES;
-    for (const [what, off, len] of [["xmm0", 64, 16], ["xmm1", 80, 16], ["rax", 96, 8], ["mm0", 104, 8], ["flags", 112, 4], ["ecx", 116, 4], ["mem", 32, 16]] as const) {
+    for (const [what, off, len] of [["xmm0", 64, 16], ["xmm1", 80, 16], ["rax", 96, 8], ["mm0", 104, 8], ["flags", 112, 4], ["ecx", 116, 4], ["mem", 32, 16], ["mxcsr", 60, 4]] as const) {
       const e = hex(emu, o + off, len), h = hex(native, o + off, len);
       if (e !== h) bad.push(`${name} #${k}: ${what} emu=${e} host=${h} in=${hex(native, o, 56)}`);
     }

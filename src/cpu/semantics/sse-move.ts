@@ -11,6 +11,7 @@ import { cpuHelper } from "../helper.js";
 import { Vec } from "../softmmu.js";
 import { StateOff, xmmOff } from "../state-layout.js";
 import { FpuOff, MXCSR_MASK, fpuRegOff } from "../fpu-state.js";
+import { forgetMxcsr } from "./sse-guard.js";
 import type { SemanticsTable } from "../translate.js";
 import { operand, read, readGpr, segAddress, write, type X86Ctx } from "./context.js";
 import { zext } from "../flags.js";
@@ -198,12 +199,9 @@ function EMMS(ctx: X86Ctx): void {
   ctx.b.stEnv(ctx.b.i32(0), FpuOff.TAGV);
 }
 
-/** LDMXCSR: #GP(0) for reserved bits; rounding modes other than nearest are logged once. */
+/** LDMXCSR: #GP(0) for reserved bits (every MXCSR control is honoured: sse-guard.ts). */
 const ldmxcsr = cpuHelper("ldmxcsr", [IrType.I32], null, HelperFlag.CAN_FAULT, (cpu, v) => {
   if (v & ~MXCSR_MASK) return cpu.softmmu.raise(Vec.GP, 0);
-  if ((v >> 13) & 3) cpu.log.unimp("MXCSR rounding mode other than nearest for SSE arithmetic (rounded to nearest; conversions and ROUND* honour it)", "mxcsr-rc");
-  if (v & 0x8040) cpu.log.unimp("MXCSR FTZ/DAZ (denormals are kept)", "mxcsr-ftz");
-  if ((v & 0x1f80) !== 0x1f80) cpu.log.unimp("unmasked SIMD floating-point exceptions (never raised)", "mxcsr-unmasked");
   cpu.state.set32(StateOff.MXCSR, v);
 });
 
@@ -211,6 +209,7 @@ function LDMXCSR(ctx: X86Ctx): void {
   simdCheck(ctx);
   const b = ctx.b;
   b.call(ldmxcsr, [b.trunc(read(ctx, operand(ctx, 0)))]);
+  forgetMxcsr(ctx);
 }
 function STMXCSR(ctx: X86Ctx): void {
   simdCheck(ctx);

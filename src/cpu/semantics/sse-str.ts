@@ -1,7 +1,7 @@
 /**
  * SSE4.1/SSE4.2 instructions implemented as helpers (cold, and awkward as lane ops):
  * PCMPESTRI/PCMPESTRM/PCMPISTRI/PCMPISTRM (SDM vol 2 4.1 "Imm8 Control Byte Operation for
- * PCMPESTRI / PCMPESTRM / PCMPISTRI / PCMPISTRM"), PHMINPOSUW, DPPS, DPPD and MPSADBW. The
+ * PCMPESTRI / PCMPESTRM / PCMPISTRI / PCMPISTRM"), PHMINPOSUW and MPSADBW. The
  * second source travels through the V128 scratch slot (FpuOff.VSCRATCH); the helper reads
  * the destination register from CPU state and writes its results there.
  */
@@ -93,9 +93,8 @@ function pcmpstrSem(explicit: boolean, mask: boolean) {
   };
 }
 
-/** PHMINPOSUW, DPPS, DPPD, MPSADBW: dst op= VSCRATCH under imm. */
-const enum Op { PHMINPOSUW, DPPS, DPPD, MPSADBW }
-const f32 = new Float32Array(4);
+/** PHMINPOSUW, MPSADBW: dst op= VSCRATCH under imm (DPPS/DPPD: sse-fp.ts). */
+const enum Op { PHMINPOSUW, MPSADBW }
 
 const vecHelper = cpuHelper("sse_vec_op", [I32, I32, I32], null, HelperFlag.NONE, (cpu, op, dst, imm) => {
   const dv = cpu.state.dv, a = xmmOff(dst), b = FpuOff.VSCRATCH;
@@ -105,19 +104,6 @@ const vecHelper = cpuHelper("sse_vec_op", [I32, I32, I32], null, HelperFlag.NONE
       for (let i = 0; i < 8; i++) { const v = dv.getUint16(b + i * 2, true); if (v < min) { min = v; at = i; } }
       cpu.state.set32(a, min | (at << 16));
       for (let k = 4; k < 16; k += 4) cpu.state.set32(a + k, 0);
-      return;
-    }
-    case Op.DPPS: {
-      const fr = Math.fround;
-      for (let i = 0; i < 4; i++) f32[i] = (imm >> (4 + i)) & 1 ? fr(dv.getFloat32(a + i * 4, true) * dv.getFloat32(b + i * 4, true)) : 0;
-      const sum = fr(fr(f32[0]! + f32[1]!) + fr(f32[2]! + f32[3]!));
-      for (let i = 0; i < 4; i++) dv.setFloat32(a + i * 4, (imm >> i) & 1 ? sum : 0, true);
-      return;
-    }
-    case Op.DPPD: {
-      const p = [0, 1].map((i) => ((imm >> (4 + i)) & 1 ? dv.getFloat64(a + i * 8, true) * dv.getFloat64(b + i * 8, true) : 0));
-      const sum = p[0]! + p[1]!;
-      for (let i = 0; i < 2; i++) dv.setFloat64(a + i * 8, (imm >> i) & 1 ? sum : 0, true);
       return;
     }
     case Op.MPSADBW: {
@@ -145,5 +131,5 @@ function vecSem(op: Op) {
 export const sseStrSemantics: SemanticsTable = {
   PCMPESTRI: pcmpstrSem(true, false), PCMPESTRM: pcmpstrSem(true, true),
   PCMPISTRI: pcmpstrSem(false, false), PCMPISTRM: pcmpstrSem(false, true),
-  PHMINPOSUW: vecSem(Op.PHMINPOSUW), DPPS: vecSem(Op.DPPS), DPPD: vecSem(Op.DPPD), MPSADBW: vecSem(Op.MPSADBW),
+  PHMINPOSUW: vecSem(Op.PHMINPOSUW), MPSADBW: vecSem(Op.MPSADBW),
 };

@@ -11,6 +11,7 @@
 
 import { HelperFlag, IrType } from "../../jit/ir/types.js";
 import type { Cpu } from "../cpu.js";
+import { forgetMxcsr } from "./sse-guard.js";
 import { FpuOff, MXCSR_INIT, MXCSR_MASK, XCR0_SUPPORTED, XSAVE_SIZE, fpuRegOff } from "../fpu-state.js";
 import { cpuHelper } from "../helper.js";
 import { Access } from "../mmu.js";
@@ -143,6 +144,7 @@ function family(kind: Kind): (ctx: X86Ctx) => void {
     const addr = linearAddress(ctx, m);
     const flags = (ctx.insn.prefixes & (1 << 6) ? 1 : 0) | (ctx.hflags & 4 ? 2 : 0);
     b.call(xsaveHelper, [b.i32(kind), b.trunc(addr), b.trunc(b.shrUi(addr, 32)), b.i32(flags), b.i32(ctx.mmuIdx)]);
+    if (kind === Kind.FXRSTOR || kind === Kind.XRSTOR) forgetMxcsr(ctx); // MXCSR may have changed
   };
 }
 
