@@ -21,7 +21,7 @@ import { cpuHelper } from "../helper.js";
 import { HFlag, SegIndex, StateOff } from "../state-layout.js";
 import { Vec } from "../softmmu.js";
 import type { SemanticsFn, SemanticsTable } from "../translate.js";
-import { endBlock, loadMem, nextPc, operand, read, write, type X86Ctx } from "./context.js";
+import { addrPlus, endBlock, loadMem, nextPc, operand, read, write, type X86Ctx } from "./context.js";
 import { raiseUd, requireCpl0 } from "./system.js";
 
 export const enum Cr0 {
@@ -238,14 +238,14 @@ const invpcid = cpuHelper("invpcid", [I32, I32, I32, I32, I32, I32], null, Helpe
     }
   }));
 
-/** INVPCID r32/r64, m128: CPL 0; #UD in virtual-8086 mode is #GP(0) there (requireCpl0). */
+/** INVPCID r32/r64, m128: CPL 0 only (#GP(0) otherwise and in virtual-8086 mode: requireCpl0). */
 function INVPCID(ctx: X86Ctx): void {
   if (!requireCpl0(ctx)) return;
   const b = ctx.b;
   const m = operand(ctx, 1);
   const type = read(ctx, operand(ctx, 0));
   const desc0 = loadMem(ctx, m.addr!, 8);
-  const addr = loadMem(ctx, b.add(m.addr!, b.i64(8)), 8);
+  const addr = loadMem(ctx, addrPlus(ctx, m.addr!, 8), 8);
   const split = (v: Temp): Temp[] => [b.trunc(v), b.trunc(b.shrUi(v, 32))];
   b.call(invpcid, [...split(type), ...split(desc0), ...split(addr)]);
   endBlock(ctx, nextPc(ctx));
