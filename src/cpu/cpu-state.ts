@@ -133,7 +133,10 @@ export class CpuState {
     if (lma) h |= HFlag.LMA;
     if (lma && cs & SegAttr.L) h |= HFlag.CS64;
     else if (cs & SegAttr.DB) h |= HFlag.CS32;
-    if (ss & SegAttr.DB) h |= HFlag.SS32;
+    // SS.B means nothing in 64-bit code: keeping it out of the key lets kernel code entered
+    // through SYSCALL (SS.B = 1) and through an interrupt from user mode (null SS, B = 0)
+    // share one translation instead of two.
+    if (ss & SegAttr.DB && !(h & HFlag.CS64)) h |= HFlag.SS32;
     if (cr0 & 1) h |= HFlag.PE;
     if (cr0 & 0x80000000) h |= HFlag.PG;
     if (this.eflagsRest & Eflag.VM) h |= HFlag.VM86;

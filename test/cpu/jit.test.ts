@@ -4,6 +4,8 @@
  * CS base (legacy modes), where RIP and branch targets are offsets in CS.
  */
 import { describe, expect, it } from "vitest";
+import { SegAttr } from "../../src/cpu/cpu-state.js";
+import { RunWord, SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
 import { nasm } from "../helpers/nasm.js";
 
@@ -197,5 +199,34 @@ describe("address spaces", () => {
     map(0x14000, 0x15000, 0x16000, 0x600000); // space B
     t.run();
     expect(t.exitCode).toBe(1 + 2 + 1);
+  });
+});
+
+describe("translation keys", () => {
+  it("64-bit code keeps its translations when only SS.B changes (kernel code entered by SYSCALL and by an interrupt from user mode)", () => {
+    const t = createTestCpu();
+    t.load(0x100000, nasm(`
+      call f
+      hlt                 ; the test gives SS a B = 0 cache here, as an interrupt from CPL 3 does
+      call f
+      mov eax, ebx
+      ${exitAl}
+      align 64
+    f:
+      add ebx, 1
+      ret`));
+    t.enterLongMode();
+    const s = t.cpu.state;
+    const flatSsHflags = s.hflags;
+    expect(t.run()).toBe("halt");
+    const translated = t.cpu.tbs.stats.translated;
+    s.setSeg(SegIndex.SS, { ...s.seg(SegIndex.SS), attr: s.seg(SegIndex.SS).attr & ~SegAttr.DB });
+    t.cpu.modeChanged();
+    s.setRun(RunWord.HALTED, 0);
+    t.run();
+    expect(t.exitCode).toBe(2);
+    expect(s.hflags).toBe(flatSsHflags);
+    // new: the second `call f` and its return target; f itself is found again (3 with SS.B in the key)
+    expect(t.cpu.tbs.stats.translated - translated).toBe(2);
   });
 });
