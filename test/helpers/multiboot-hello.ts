@@ -48,9 +48,20 @@ export function multibootHello(message: string, exitValue: number): Uint8Array {
 `, 32, 0x100000);
 }
 
-/** Prints `message` on COM1, then echoes every byte COM1 receives back to it, forever. */
-export function multibootEcho(message: string): Uint8Array {
+export interface EchoOptions {
+  /** Echo lower-case letters in upper case. */
+  upperCase?: boolean;
+  /** A byte that ends the echo: the guest then writes `exitValue` to isa-debug-exit. */
+  quit?: { char: string; exitValue: number };
+}
+
+/**
+ * Prints `message` on COM1, then echoes every byte COM1 receives back to it (in upper case
+ * with `upperCase`), forever or until the `quit` byte arrives.
+ */
+export function multibootEcho(message: string, opts: EchoOptions = {}): Uint8Array {
   const bytes = [...new TextEncoder().encode(message)].join(", ");
+  const quit = opts.quit;
   return nasm(`
   align 4
   mb_header: dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000), mb_header, 0x100000, 0, 0, start
@@ -71,10 +82,23 @@ export function multibootEcho(message: string): Uint8Array {
     jz echo
     mov dx, 0x3f8
     in al, dx
-    mov bl, al
+${quit ? `    cmp al, ${quit.char.charCodeAt(0)}
+    je quit
+` : ""}    mov bl, al
+${opts.upperCase ? `    cmp bl, 'a'
+    jb send
+    cmp bl, 'z'
+    ja send
+    sub bl, 0x20
+` : ""}  send:
     call putc
     jmp echo
-  putc:                          ; BL -> COM1 once THR is empty
+${quit ? `  quit:
+    mov dx, 0xf4
+    mov eax, ${quit.exitValue}
+    out dx, eax
+    hlt
+` : ""}  putc:                          ; BL -> COM1 once THR is empty
     mov dx, 0x3fd
     in al, dx
     test al, 0x20

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../common/errors.js";
-import { nasm } from "../../../test/helpers/nasm.js";
+import { multibootEcho } from "../../../test/helpers/multiboot-hello.js";
 import { parseArgs } from "./args.js";
 import { main } from "./cli.js";
 import { parseSocketSpec, SocketCharBackend } from "./socket-backend.js";
@@ -134,59 +134,7 @@ describe("SocketCharBackend", () => {
 });
 
 /** A multiboot guest: prints "ready>", echoes COM1 input in upper case until 'q', exits with 0x21. */
-function echoGuest(): Uint8Array {
-  return nasm(`
-  align 4
-  mb_header:
-    dd 0x1BADB002, 0x00010000, -(0x1BADB002 + 0x00010000)
-    dd mb_header, 0x100000, 0, 0, start
-  start:
-    mov esp, 0x90000
-    mov esi, banner
-  banner_loop:
-    mov bl, [esi]
-    inc esi
-    test bl, bl
-    jz echo
-    call putc
-    jmp banner_loop
-  echo:
-    mov dx, 0x3fd
-  wait_rx:
-    in al, dx
-    test al, 1
-    jz wait_rx
-    mov dx, 0x3f8
-    in al, dx
-    cmp al, 'q'
-    je quit
-    mov bl, al
-    cmp bl, 'a'
-    jb send
-    cmp bl, 'z'
-    ja send
-    sub bl, 0x20
-  send:
-    call putc
-    jmp echo
-  quit:
-    mov dx, 0xf4
-    mov eax, 0x21
-    out dx, eax
-    hlt
-  putc:
-    mov dx, 0x3fd
-  wait_thre:
-    in al, dx
-    test al, 0x20
-    jz wait_thre
-    mov dx, 0x3f8
-    mov al, bl
-    out dx, al
-    ret
-  banner: db "ready>", 0
-`, 32, 0x100000);
-}
+const echoGuest = (): Uint8Array => multibootEcho("ready>", { upperCase: true, quit: { char: "q", exitValue: 0x21 } });
 
 describe("tsemu -serial tcp:...,server=on,wait=on with a guest", () => {
   it("the client sees the guest's output and its input reaches the guest", async () => {
