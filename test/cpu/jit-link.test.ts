@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { createTestCpu, type TestCpu } from "../../src/cpu/testing/test-cpu.js";
 import type { WasmBackendOptions } from "../../src/jit/wasm/backend.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const exitAl = "mov dx, 0xf4\n out dx, al\n hlt";
@@ -121,21 +122,10 @@ describe("linked and unlinked execution agree", () => {
 
   it("a page fault in the middle of a linked loop", () => {
     const code = nasm(`
-      lea rax, [rel handler]
-      mov rdi, 0x8000 + 14 * 16
-      mov word [rdi], ax
-      mov word [rdi + 2], 0x08
-      mov word [rdi + 4], 0x8e00
-      shr rax, 16
-      mov word [rdi + 6], ax
-      shr rax, 16
-      mov dword [rdi + 8], eax
-      mov dword [rdi + 12], 0
-      lidt [rel idtr]
-      jmp go
-    idtr: dw 256 * 16 - 1
-          dq 0x8000
-    go:
+      call load_idt
+      mov edi, 14
+      lea rsi, [rel handler]
+      call set_gate
       mov rsi, 0x3ffff000     ; walks up into unmapped memory at 1 GiB after 64 iterations
       xor ebx, ebx
     walk:
@@ -152,7 +142,8 @@ describe("linked and unlinked execution agree", () => {
       je .ok
       mov eax, 0xee
     .ok:
-      ${exitAl}`);
+      ${exitAl}
+${IDT64}`);
     const runs = runEveryPath((t) => { t.load(0x100000, code); t.enterLongMode(); });
     expect(runs[0]!.exitCode).toBe(64);
   });

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { SegAttr } from "../../src/cpu/cpu-state.js";
 import { RunWord, SegIndex } from "../../src/cpu/state-layout.js";
 import { createTestCpu } from "../../src/cpu/testing/test-cpu.js";
+import { IDT64 } from "../helpers/idt64.js";
 import { nasm } from "../helpers/nasm.js";
 
 const exitAl = "mov dx, 0xf4\n out dx, al\n hlt";
@@ -85,24 +86,13 @@ describe("self-modifying code: what a write invalidates", () => {
 describe("precise exceptions", () => {
   it("a page fault in the middle of a block leaves the state of the last completed instruction", () => {
     const t = createTestCpu();
-    // IDT at 0x8000 with a #PF gate (vector 14) to `handler`; the handler reports the pushed
+    // A #PF gate (vector 14) to `handler` (test/helpers/idt64.ts); the handler reports the pushed
     // error code, RIP, CR2 and the registers, then exits.
     const code = nasm(`
-      lea rax, [rel handler]
-      mov rdi, 0x8000 + 14 * 16
-      mov word [rdi], ax
-      mov word [rdi + 2], 0x08
-      mov word [rdi + 4], 0x8e00
-      shr rax, 16
-      mov word [rdi + 6], ax
-      shr rax, 16
-      mov dword [rdi + 8], eax
-      mov dword [rdi + 12], 0
-      lidt [rel idtr]
-      jmp go
-    idtr: dw 256 * 16 - 1
-          dq 0x8000
-    go:
+      call load_idt
+      mov edi, 14
+      lea rsi, [rel handler]
+      call set_gate
       mov r8, 1
       mov r9, 2
     faulting:
@@ -127,7 +117,8 @@ describe("precise exceptions", () => {
       jne .bad
       mov al, 0x55
     .bad:
-      ${exitAl}`);
+      ${exitAl}
+${IDT64}`);
     t.load(0x100000, code);
     t.enterLongMode();
     t.run();
